@@ -1,0 +1,97 @@
+package ipam
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"sync"
+)
+
+// Limits are the quotas, with AWS's defaults from DefaultLimits.
+type Limits struct {
+	IpamsPerRegion int
+	ScopesPerIpam  int // including the two default scopes
+	PoolsPerScope  int
+	PoolDepth      int
+	CidrsPerPool   int
+}
+
+// DefaultLimits are AWS's default IPAM quotas.
+func DefaultLimits() Limits {
+	return Limits{IpamsPerRegion: 1, ScopesPerIpam: 5, PoolsPerScope: 50, PoolDepth: 10, CidrsPerPool: 50}
+}
+
+// Config configures a Service.
+type Config struct {
+	Region string // the Region this server is; IPAMs are homed here
+	Limits Limits
+}
+
+// Service implements every IPAM operation: one method per operation, one
+// store transaction per mutation, all rules.
+type Service struct {
+	store  Store
+	region string
+	limits Limits
+	spaces spaceCache
+
+	keyMu    sync.Mutex
+	tokenKey []byte
+}
+
+// NewService returns a Service on store.
+func NewService(store Store, cfg Config) *Service {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits()
+	}
+	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache()}
+}
+
+// Region is the Region the service is homed in.
+func (s *Service) Region() string { return s.region }
+
+// Healthy reports whether the store is usable.
+func (s *Service) Healthy(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// update runs fn in a write transaction with the pool-space bookkeeping that
+// keeps the in-memory free-space caches exactly in step with what committed.
+func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) error {
+	o := &op{s: s}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		o.reset() // a retried transaction starts from clean caches
+		return fn(tx, o)
+	})
+	o.finish(err == nil)
+	return domainErr(err)
+}
+
+func (s *Service) view(ctx context.Context, fn func(tx Tx) error) error {
+	return domainErr(s.store.View(ctx, fn))
+}
+
+// domainErr passes domain errors through and classifies store failures.
+func domainErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return AsError(err)
+}
+
+// newID returns prefix + "0" + n random lower-hex digits, AWS's ID shape.
+func newID(prefix string, n int) string {
+	b := make([]byte, (n+1)/2)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return prefix + "0" + hex.EncodeToString(b)[:n]
+}
+
+func ptr[T any](v T) *T { return &v }
