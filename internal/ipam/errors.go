@@ -44,9 +44,14 @@ var Codes = []Code{
 type Error struct {
 	Code    Code
 	Message string
+	// Cause is the underlying failure of an internal or unavailable error:
+	// for the log, never for the client.
+	Cause error
 }
 
 func (e *Error) Error() string { return e.Message }
+
+func (e *Error) Unwrap() error { return e.Cause }
 
 func errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
@@ -73,9 +78,9 @@ func AsError(err error) *Error {
 	case errors.As(err, &e):
 		return e
 	case errors.Is(err, ErrUnavailable):
-		return &Error{Code: CodeUnavailable, Message: "The service is unavailable. Please try again shortly."}
+		return &Error{Code: CodeUnavailable, Message: "The service is unavailable. Please try again shortly.", Cause: err}
 	default:
-		return &Error{Code: CodeInternal, Message: "An internal error has occurred."}
+		return &Error{Code: CodeInternal, Message: "An internal error has occurred.", Cause: err}
 	}
 }
 

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/ipamd/ipamd/internal/api"
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/sigv4"
+	"github.com/ipamd/ipamd/internal/store/postgres"
+	"github.com/ipamd/ipamd/internal/store/sqlite"
+)
+
+type serveConfig struct {
+	listen, dataDir, databaseURL, region, credentials string
+	tlsCert, tlsKey                                   string
+	maxBody                                           int64
+	logFormat                                         string
+	limits                                            ipam.Limits
+	mutatingRate, mutatingBurst                       float64
+	readRate, readBurst                               float64
+}
+
+// flags binds every serve flag with its IPAMD_* environment variable as the
+// default, so flags win over the environment.
+func flags(args []string) (*serveConfig, error) {
+	c := &serveConfig{limits: ipam.DefaultLimits()}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	str := func(p *string, name, env, def, usage string) {
+		if v, ok := os.LookupEnv(env); ok {
+			def = v
+		}
+		fs.StringVar(p, name, def, usage+" ($"+env+")")
+	}
+	var errs []error
+	num := func(name, env string, def int64, usage string, set func(int64)) {
+		if v, ok := os.LookupEnv(env); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("$%s: %v", env, err))
+			}
+			def = n
+		}
+		fs.Func(name, fmt.Sprintf("%s ($%s, default %d)", usage, env, def), func(s string) error {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err == nil {
+				set(n)
+			}
+			return err
+		})
+		set(def)
+	}
+	rate := func(p *float64, name, env string, def float64, usage string) {
+		if v, ok := os.LookupEnv(env); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("$%s: %v", env, err))
+			}
+			def = n
+		}
+		fs.Float64Var(p, name, def, usage+" ($"+env+")")
+	}
+	str(&c.listen, "listen", "IPAMD_LISTEN", "127.0.0.1:4726", "address to serve the API on")
+	str(&c.dataDir, "data-dir", "IPAMD_DATA_DIR", "./ipamd-data", "directory of the embedded SQLite store")
+	str(&c.databaseURL, "database-url", "IPAMD_DATABASE_URL", "", "PostgreSQL URL (postgres://...); several nodes may share one database")
+	str(&c.region, "region", "IPAMD_REGION", "us-east-1", "the Region this server is; IPAMs are homed here")
+	str(&c.credentials, "credentials", "IPAMD_CREDENTIALS", "", "JSON file of accounts (docs/deployment.md); without it the development account test/test is active")
+	str(&c.tlsCert, "tls-cert", "IPAMD_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS when set with --tls-key")
+	str(&c.tlsKey, "tls-key", "IPAMD_TLS_KEY", "", "TLS private key file (PEM)")
+	str(&c.logFormat, "log-format", "IPAMD_LOG_FORMAT", "text", "log format: text or json")
+	num("max-body-bytes", "IPAMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest request body accepted", func(n int64) { c.maxBody = n })
+	num("max-ipams", "IPAMD_MAX_IPAMS", int64(c.limits.IpamsPerRegion), "IPAMs per account", func(n int64) { c.limits.IpamsPerRegion = int(n) })
+	num("max-scopes", "IPAMD_MAX_SCOPES", int64(c.limits.ScopesPerIpam), "scopes per IPAM, the two defaults included", func(n int64) { c.limits.ScopesPerIpam = int(n) })
+	num("max-pools", "IPAMD_MAX_POOLS", int64(c.limits.PoolsPerScope), "pools per scope", func(n int64) { c.limits.PoolsPerScope = int(n) })
+	num("max-pool-depth", "IPAMD_MAX_POOL_DEPTH", int64(c.limits.PoolDepth), "deepest pool nesting", func(n int64) { c.limits.PoolDepth = int(n) })
+	num("max-pool-cidrs", "IPAMD_MAX_POOL_CIDRS", int64(c.limits.CidrsPerPool), "provisioned CIDRs per pool", func(n int64) { c.limits.CidrsPerPool = int(n) })
+	rate(&c.mutatingRate, "rate-mutating", "IPAMD_RATE_MUTATING", 0, "per-account mutating requests per second (0: unlimited)")
+	rate(&c.mutatingBurst, "burst-mutating", "IPAMD_BURST_MUTATING", 50, "per-account burst of mutating requests")
+	rate(&c.readRate, "rate-read", "IPAMD_RATE_READ", 0, "per-account non-mutating requests per second (0: unlimited)")
+	rate(&c.readBurst, "burst-read", "IPAMD_BURST_READ", 100, "per-account burst of non-mutating requests")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	return c, errors.Join(errs...)
+}
+
+func serve(args []string) error {
+	cfg, err := flags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log := newLogger(cfg.logFormat)
+	creds, err := credentials(cfg, log)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	store, where, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc := ipam.NewService(store, ipam.Config{Region: cfg.region, Limits: cfg.limits})
+	var limiter *api.Limiter
+	if cfg.mutatingRate > 0 || cfg.readRate > 0 {
+		limiter = &api.Limiter{MutatingRate: cfg.mutatingRate, MutatingBurst: cfg.mutatingBurst,
+			ReadRate: cfg.readRate, ReadBurst: cfg.readBurst}
+	}
+	handler := api.New(api.Config{Service: svc, Verifier: &sigv4.Verifier{Creds: creds}, Logger: log,
+		MaxBodyBytes: cfg.maxBody, Limiter: limiter})
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	log.Info("ipamd serving", "version", version, "listen", ln.Addr().String(), "tls", cfg.tlsCert != "",
+		"store", where, "region", cfg.region)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let in-flight requests finish, then close the store
+	// (deferred) — all within the 10 s a supervisor gives us.
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	return nil
+}
+
+func newLogger(format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+func credentials(cfg *serveConfig, log *slog.Logger) (sigv4.Credentials, error) {
+	if cfg.credentials == "" {
+		log.Warn("running with development credentials: access key 'test', secret 'test', account 000000000000; pass --credentials for real accounts")
+		return sigv4.DevCredentials(), nil
+	}
+	creds, err := sigv4.LoadCredentialsFile(cfg.credentials)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("credentials loaded", "file", cfg.credentials, "accounts", len(creds))
+	return creds, nil
+}
+
+func openStore(ctx context.Context, cfg *serveConfig) (ipam.Store, string, error) {
+	if cfg.databaseURL != "" {
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := postgres.Open(octx, cfg.databaseURL)
+		if err != nil {
+			return nil, "", fmt.Errorf("open PostgreSQL: %w", err)
+		}
+		return s, "postgres", nil
+	}
+	s, err := sqlite.Open(cfg.dataDir)
+	if err != nil {
+		return nil, "", fmt.Errorf("open store in %s: %w", cfg.dataDir, err)
+	}
+	return s, "sqlite:" + cfg.dataDir, nil
+}

@@ -1,0 +1,70 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/ipamd/ipamd/internal/ec2query"
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/sigv4"
+)
+
+// wireError is an error as the client sees it.
+type wireError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+type codeEntry struct {
+	ec2    string
+	status int
+}
+
+// codes is the one table from domain error codes to EC2 error codes and
+// HTTP statuses. TestEveryCodeMapped keeps it complete.
+var codes = map[ipam.Code]codeEntry{
+	ipam.CodeInternal:                    {"InternalError", http.StatusInternalServerError},
+	ipam.CodeIpamNotFound:                {"InvalidIpamId.NotFound", http.StatusBadRequest},
+	ipam.CodeScopeNotFound:               {"InvalidIpamScopeId.NotFound", http.StatusBadRequest},
+	ipam.CodePoolNotFound:                {"InvalidIpamPoolId.NotFound", http.StatusBadRequest},
+	ipam.CodeAllocationNotFound:          {"InvalidIpamPoolAllocationId.NotFound", http.StatusBadRequest},
+	ipam.CodeInvalidParameterValue:       {"InvalidParameterValue", http.StatusBadRequest},
+	ipam.CodeInvalidParameterCombination: {"InvalidParameterCombination", http.StatusBadRequest},
+	ipam.CodeMissingParameter:            {"MissingParameter", http.StatusBadRequest},
+	ipam.CodeDependencyViolation:         {"DependencyViolation", http.StatusBadRequest},
+	ipam.CodeIncorrectState:              {"IncorrectState", http.StatusBadRequest},
+	ipam.CodeResourceLimitExceeded:       {"ResourceLimitExceeded", http.StatusBadRequest},
+	ipam.CodeIdempotentParameterMismatch: {"IdempotentParameterMismatch", http.StatusBadRequest},
+	ipam.CodeInvalidPaginationToken:      {"InvalidPaginationToken", http.StatusBadRequest},
+	ipam.CodeDryRun:                      {"DryRunOperation", http.StatusPreconditionFailed},
+	ipam.CodeUnsupported:                 {"UnsupportedOperation", http.StatusBadRequest},
+	ipam.CodeInvalidID:                   {"InvalidID", http.StatusBadRequest},
+	ipam.CodeUnavailable:                 {"ServiceUnavailable", http.StatusServiceUnavailable},
+	ipam.CodeRequestLimitExceeded:        {"RequestLimitExceeded", http.StatusServiceUnavailable},
+	ipam.CodeTagLimitExceeded:            {"TagLimitExceeded", http.StatusBadRequest},
+}
+
+// toWire maps any error a request can end with to what the client sees.
+// internal reports whether the error is ours, not the client's, so the
+// caller logs the details (which never reach the client).
+func toWire(err error) (w wireError, internal bool) {
+	var qe *ec2query.Error
+	var se *sigv4.Error
+	var de *ipam.Error
+	switch {
+	case errors.As(err, &qe):
+		return wireError{http.StatusBadRequest, qe.Code, qe.Message}, false
+	case errors.As(err, &se):
+		return wireError{se.Status, se.Code, se.Message}, false
+	case errors.As(err, &de):
+		e, ok := codes[de.Code]
+		if !ok {
+			e = codes[ipam.CodeInternal]
+		}
+		return wireError{e.status, e.ec2, de.Message}, de.Code == ipam.CodeInternal
+	}
+	de = ipam.AsError(err)
+	e := codes[de.Code]
+	return wireError{e.status, e.ec2, de.Message}, de.Code == ipam.CodeInternal
+}

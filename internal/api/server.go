@@ -1,0 +1,222 @@
+// Package api is the EC2 endpoint: middleware (request id, recover, size
+// limit, SigV4, rate limit), dispatch from Action to one operation, and the
+// single table from domain errors to EC2 error codes.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ipamd/ipamd/internal/ec2query"
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/sigv4"
+)
+
+// APIVersion is the EC2 API version every request must name.
+const APIVersion = "2016-11-15"
+
+// DefaultMaxBodyBytes bounds a request body.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config wires a Handler.
+type Config struct {
+	Service      *ipam.Service
+	Verifier     *sigv4.Verifier
+	Logger       *slog.Logger
+	MaxBodyBytes int64
+	Limiter      *Limiter // nil: no rate limits
+}
+
+// Handler serves the EC2 Query API and /healthz.
+type Handler struct {
+	svc      *ipam.Service
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+	maxBody  int64
+	limiter  *Limiter
+	ops      map[string]operation
+}
+
+// New returns the API handler.
+func New(cfg Config) *Handler {
+	h := &Handler{svc: cfg.Service, verifier: cfg.Verifier, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, limiter: cfg.Limiter}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	h.ops = h.operations()
+	return h
+}
+
+// exchange is what one request leaves for its log line.
+type exchange struct {
+	id      string
+	action  string
+	account string
+	status  int
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/healthz" {
+		h.health(w, r)
+		return
+	}
+	start := time.Now()
+	x := &exchange{id: newRequestID(), status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.log.Error("panic", "request_id", x.id, "action", x.action, "panic", fmt.Sprint(v))
+			x.status = http.StatusInternalServerError
+			ec2query.WriteError(w, x.status, "InternalError", "An internal error has occurred.", x.id)
+		}
+		h.log.Info("request", "request_id", x.id, "action", x.action, "account", x.account,
+			"status", x.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	}()
+	body, err := h.serve(r, x)
+	if err != nil {
+		we, internal := toWire(err)
+		if internal {
+			h.log.Error("internal error", "request_id", x.id, "action", x.action, "err", cause(err))
+		}
+		x.status = we.Status
+		ec2query.WriteError(w, we.Status, we.Code, we.Message, x.id)
+		return
+	}
+	if err := ec2query.WriteResponse(w, x.action, x.id, body); err != nil {
+		h.log.Error("encode response", "request_id", x.id, "action", x.action, "err", err)
+		x.status = http.StatusInternalServerError
+		ec2query.WriteError(w, x.status, "InternalError", "An internal error has occurred.", x.id)
+	}
+}
+
+// protocolError is a request refused before it reaches an operation.
+func protocolError(status int, code, format string, args ...any) error {
+	return &sigv4.Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return nil, protocolError(http.StatusMethodNotAllowed, "InvalidRequest", "The HTTP method %s is not supported; use POST.", r.Method)
+	}
+	if r.ContentLength > h.maxBody {
+		return nil, protocolError(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+			"The request body exceeds the limit of %d bytes.", h.maxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, h.maxBody+1))
+	if err != nil {
+		return nil, protocolError(http.StatusBadRequest, "InvalidRequest", "The request body could not be read.")
+	}
+	if int64(len(body)) > h.maxBody {
+		return nil, protocolError(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+			"The request body exceeds the limit of %d bytes.", h.maxBody)
+	}
+	id, err := h.verifier.Verify(r, body)
+	if err != nil {
+		return nil, err
+	}
+	x.account = id.AccountID
+	values, err := requestValues(r, body)
+	if err != nil {
+		return nil, err
+	}
+	p := ec2query.NewParams(values)
+	x.action = p.Action()
+	if err := p.Err(); err != nil {
+		x.action = ""
+		return nil, err
+	}
+	if v := p.Version(); v != APIVersion {
+		if v == "" {
+			return nil, &ec2query.Error{Code: "MissingParameter", Message: "The request must contain the parameter Version"}
+		}
+		return nil, &ec2query.Error{Code: "InvalidParameterValue", Message: fmt.Sprintf("Version %q is not supported; this endpoint serves %s.", clip(v), APIVersion)}
+	}
+	op, ok := h.ops[x.action]
+	if !ok {
+		action := x.action
+		x.action = "" // an unknown name is not an action to render or log as one
+		if unsupported[action] {
+			return nil, &ipam.Error{Code: ipam.CodeUnsupported, Message: fmt.Sprintf("The operation %s is not supported by ipamd.", action)}
+		}
+		return nil, &ec2query.Error{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", clip(action))}
+	}
+	if h.limiter != nil && !h.limiter.Allow(id.AccountID, mutating[x.action]) {
+		return nil, &ipam.Error{Code: ipam.CodeRequestLimitExceeded, Message: "Request limit exceeded."}
+	}
+	ctx := r.Context()
+	return op(ctx, ipam.Caller{AccountID: id.AccountID, Region: id.Region}, p)
+}
+
+// requestValues decodes the parameters: the form body of a POST, or the
+// query string of a GET without its presigning parameters.
+func requestValues(r *http.Request, body []byte) (url.Values, error) {
+	if r.Method == http.MethodGet {
+		v, err := ec2query.ParseForm([]byte(r.URL.RawQuery))
+		if err != nil {
+			return nil, err
+		}
+		for k := range v {
+			if strings.HasPrefix(k, "X-Amz-") {
+				delete(v, k)
+			}
+		}
+		return v, nil
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, &ec2query.Error{Code: "InvalidParameterValue",
+			Message: fmt.Sprintf("The Content-Type %q is not supported; send application/x-www-form-urlencoded.", clip(ct))}
+	}
+	return ec2query.ParseForm(body)
+}
+
+func (h *Handler) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := h.svc.Healthy(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "store unavailable\n")
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func clip(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return s
+}
+
+// cause digs out what an internal error hides from the client, for the log.
+func cause(err error) error {
+	var de *ipam.Error
+	if errors.As(err, &de) && de.Cause != nil {
+		return de.Cause
+	}
+	return err
+}
