@@ -1,0 +1,139 @@
+package cidr
+
+import (
+	"fmt"
+	"net/netip"
+	"testing"
+)
+
+// checkInvariants verifies the internal structure of s: treap order and heap
+// property, augmentation, free intervals disjoint, inside one pool, maximal
+// within their pool, and the free/total counters.
+func checkInvariants(t testing.TB, s *Set) {
+	t.Helper()
+	if err := invariantErr(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func invariantErr(s *Set) error {
+	var rec func(n int32, lo, hi *u128) (int, error)
+	rec = func(n int32, lo, hi *u128) (int, error) {
+		if n == 0 {
+			return 0, nil
+		}
+		nd := s.nodes[n]
+		if lo != nil && !lo.less(nd.lo) {
+			return 0, fmt.Errorf("bst order broken at node %d", n)
+		}
+		if hi != nil && !nd.lo.less(*hi) {
+			return 0, fmt.Errorf("bst order broken at node %d", n)
+		}
+		if nd.hi.less(nd.lo) {
+			return 0, fmt.Errorf("empty interval at node %d", n)
+		}
+		if want := uint8(largestBlock(nd.lo, nd.hi) + 1); nd.own != want {
+			return 0, fmt.Errorf("own %d want %d", nd.own, want)
+		}
+		m := nd.own
+		for _, c := range []int32{nd.left, nd.right} {
+			if c != 0 {
+				if s.nodes[c].prio > nd.prio {
+					return 0, fmt.Errorf("heap order broken at node %d", n)
+				}
+				m = max(m, s.nodes[c].sub)
+			}
+		}
+		if nd.sub != m {
+			return 0, fmt.Errorf("sub %d want %d", nd.sub, m)
+		}
+		a, err := rec(nd.left, lo, &nd.lo)
+		if err != nil {
+			return 0, err
+		}
+		b, err := rec(nd.right, &nd.lo, hi)
+		return a + b + 1, err
+	}
+	cnt, err := rec(s.root, nil, nil)
+	if err != nil {
+		return err
+	}
+	if cnt != s.live {
+		return fmt.Errorf("live %d, tree has %d", s.live, cnt)
+	}
+	var prev *interval
+	var free Count
+	var ferr error
+	s.walk(func(lo, hi u128) {
+		if ferr != nil {
+			return
+		}
+		pi := s.poolOf(lo, hi)
+		if pi < 0 {
+			ferr = fmt.Errorf("free interval outside pools")
+			return
+		}
+		if prev != nil {
+			if !prev.hi.less(lo) {
+				ferr = fmt.Errorf("free intervals overlap")
+				return
+			}
+			if prev.hi.addOne() == lo && lo != s.pools[pi].lo {
+				ferr = fmt.Errorf("adjacent free intervals not merged")
+				return
+			}
+		}
+		prev = &interval{lo, hi}
+		free = free.add(rangeCount(lo, hi))
+	})
+	if ferr != nil {
+		return ferr
+	}
+	if free != s.free {
+		return fmt.Errorf("free counter %s, intervals %s", s.free, free)
+	}
+	var total Count
+	for i, p := range s.pools {
+		lo, hi := prefixRange(p.p)
+		if lo != p.lo || hi != p.hi {
+			return fmt.Errorf("pool range mismatch")
+		}
+		if i > 0 && !s.pools[i-1].hi.less(p.lo) {
+			return fmt.Errorf("pools overlap or unsorted")
+		}
+		total = total.add(blockCount(s.width - p.p.Bits()))
+	}
+	if total != s.total {
+		return fmt.Errorf("total counter %s want %s", s.total, total)
+	}
+	return nil
+}
+
+// freeBlocks returns the free space as a list of CIDRs (for diagnostics
+// and exactness checks).
+func freeBlocks(s *Set) []netip.Prefix {
+	var out []netip.Prefix
+	s.walk(func(lo, hi u128) {
+		for !hi.less(lo) {
+			k := largestAlignedAt(lo, hi)
+			out = append(out, netip.PrefixFrom(uToAddr(lo, s.v4), s.width-k))
+			end := lo.or(lowMask(k))
+			if end == hi {
+				break
+			}
+			lo = end.addOne()
+		}
+	})
+	return out
+}
+
+func largestAlignedAt(a, end u128) int {
+	for k := 128; k > 0; k-- {
+		if x, ok := alignUp(a, k); ok && x == a {
+			if e, c := a.add(lowMask(k)); c == 0 && !end.less(e) {
+				return k
+			}
+		}
+	}
+	return 0
+}
