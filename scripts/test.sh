@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: what CI runs (through .ci/run) and what a developer
+# runs before pushing. Bounded: well under 15 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# PostgreSQL tests create and drop their own database on this server; they
+# are skipped only when the variable is set to the empty string.
+export IPAMD_TEST_DATABASE_URL="${IPAMD_TEST_DATABASE_URL-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
+
+echo "== gofmt / go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 10m ./...
+
+echo "== short fuzz runs"
+go test -run '^$' -fuzz '^FuzzSetOps$' -fuzztime 10s ./internal/cidr
+go test -run '^$' -fuzz '^FuzzParams$' -fuzztime 5s ./internal/ec2query
+go test -run '^$' -fuzz '^FuzzVerify$' -fuzztime 5s ./internal/sigv4
+
+if [ -x tests/compat/run.sh ]; then
+  echo "== python compatibility suite (boto3 + aws cli)"
+  tests/compat/run.sh
+fi
+echo "== all tests passed"
