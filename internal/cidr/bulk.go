@@ -9,6 +9,7 @@ import "net/netip"
 // balanced rebuild of the tree, O(n + len(ps)); a batch small relative to the
 // Set falls back to per-prefix Reserve, O(len(ps) log n).
 func (s *Set) ReserveSorted(ps []netip.Prefix) error {
+	s.gen++
 	rs := make([]interval, len(ps))
 	for i, p := range ps {
 		if err := s.checkPrefix(p); err != nil {

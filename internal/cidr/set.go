@@ -34,6 +34,8 @@ type Set struct {
 
 	total Count
 	free  Count
+
+	gen uint64 // bumped by every mutating call
 }
 
 type poolRange struct {
@@ -91,6 +93,7 @@ func (s *Set) poolOf(lo, hi u128) int {
 // AddPool provisions p. p must be canonical, of the same family as the
 // existing pools and must not overlap any of them.
 func (s *Set) AddPool(p netip.Prefix) error {
+	s.gen++
 	if err := s.checkPrefix(p); err != nil {
 		return err
 	}
@@ -114,6 +117,7 @@ func (s *Set) AddPool(p netip.Prefix) error {
 // RemovePool deprovisions p, which must be exactly a provisioned prefix
 // (ErrNotInPool) with nothing inside it allocated (ErrInUse).
 func (s *Set) RemovePool(p netip.Prefix) error {
+	s.gen++
 	if err := s.checkPrefix(p); err != nil {
 		return err
 	}
@@ -195,6 +199,7 @@ func (s *Set) IsFree(p netip.Prefix) bool {
 // pool's family (ErrFamily), entirely inside one provisioned prefix
 // (ErrNotInPool) and entirely free (*OverlapError, errors.Is ErrOverlap).
 func (s *Set) Reserve(p netip.Prefix) error {
+	s.gen++
 	lo, hi, n, err := s.checkReserve(p)
 	if err != nil {
 		return err
@@ -271,6 +276,7 @@ func (s *Set) carve(n int32, lo, hi u128) {
 // in the same provisioned prefix merges, so releasing everything restores
 // exactly the provisioned prefixes.
 func (s *Set) Release(p netip.Prefix) error {
+	s.gen++
 	if err := s.checkPrefix(p); err != nil {
 		return err
 	}
@@ -313,6 +319,7 @@ func (s *Set) Release(p netip.Prefix) error {
 // Allocate takes the lowest-addressed, naturally aligned free block of prefix
 // length bits that satisfies c (which may be nil) and returns it.
 func (s *Set) Allocate(bits int, c *Constraints) (netip.Prefix, error) {
+	s.gen++
 	x, n, err := s.find(bits, c)
 	if err != nil {
 		return netip.Prefix{}, err
@@ -347,3 +354,7 @@ func (s *Set) Free() Count { return s.free }
 
 // Allocated returns the number of provisioned addresses not free.
 func (s *Set) Allocated() Count { return s.total.sub(s.free) }
+
+// Generation changes whenever a mutating method is called, so a holder can
+// tell cheaply whether the set may differ from a state it knew.
+func (s *Set) Generation() uint64 { return s.gen }

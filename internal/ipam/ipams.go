@@ -97,8 +97,10 @@ func (s *Service) DescribeIpams(ctx context.Context, c Caller, in DescribeIpamsI
 	}
 	var all []*IPAM
 	err = s.view(ctx, func(tx Tx) error {
-		all, err = tx.ListIPAMs(c.AccountID)
-		return err
+		if all, err = tx.ListIPAMs(c.AccountID); err != nil {
+			return err
+		}
+		return s.countScopes(tx, c, all...)
 	})
 	if err != nil {
 		return nil, "", err
@@ -269,7 +271,28 @@ func (s *Service) getIPAM(tx Tx, c Caller, id string) (*IPAM, error) {
 	if errors.Is(err, ErrNotFound) {
 		return nil, ipamNotFound(id)
 	}
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	return i, s.countScopes(tx, c, i)
+}
+
+// countScopes sets ScopeCount from the scopes that exist, so the counter
+// can never drift from them.
+func (s *Service) countScopes(tx Tx, c Caller, ipams ...*IPAM) error {
+	scopes, err := tx.ListScopes(c.AccountID)
+	if err != nil {
+		return err
+	}
+	for _, i := range ipams {
+		i.ScopeCount = 0
+		for _, sc := range scopes {
+			if sc.IpamID == i.ID {
+				i.ScopeCount++
+			}
+		}
+	}
+	return nil
 }
 
 // selectByID narrows items to ids (all when ids is empty); a missing id is

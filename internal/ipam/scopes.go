@@ -26,6 +26,14 @@ func (s *Service) CreateIpamScope(ctx context.Context, c Caller, in CreateIpamSc
 			if err != nil {
 				return nil, err
 			}
+			// Writing the IPAM row serializes scope creation per IPAM across
+			// nodes, so the quota holds.
+			if err := tx.UpdateIPAM(i); err != nil {
+				return nil, err
+			}
+			if err := s.countScopes(tx, c, i); err != nil {
+				return nil, err
+			}
 			if i.ScopeCount >= s.limits.ScopesPerIpam {
 				return nil, errorf(CodeResourceLimitExceeded,
 					"The IPAM %s already has the maximum number of scopes (%d).", i.ID, s.limits.ScopesPerIpam)
@@ -36,11 +44,7 @@ func (s *Service) CreateIpamScope(ctx context.Context, c Caller, in CreateIpamSc
 			sc := &Scope{ID: newID("ipam-scope-", 16), OwnerID: c.AccountID, IpamID: i.ID, IpamRegion: i.Region,
 				Type: "private", Description: emptyToNil(in.Description), State: StateCreateComplete, Tags: tags,
 				ExternalAuthority: in.ExternalAuthority}
-			i.ScopeCount++
 			if err := tx.InsertScope(sc); err != nil {
-				return nil, err
-			}
-			if err := tx.UpdateIPAM(i); err != nil {
 				return nil, err
 			}
 			r := *sc
@@ -169,6 +173,14 @@ func (s *Service) DeleteIpamScope(ctx context.Context, c Caller, in DeleteIpamSc
 		if err != nil {
 			return err
 		}
+		// Lock the scope row (pool creation writes it too), then count its
+		// pools again, so no pool can slip in between check and delete.
+		if err := tx.UpdateScope(sc); err != nil {
+			return err
+		}
+		if sc, err = s.getScope(tx, c, in.ScopeID); err != nil {
+			return err
+		}
 		if sc.IsDefault {
 			return invalidValue("The scope %s is a default scope and cannot be deleted; it goes with its IPAM.", sc.ID)
 		}
@@ -178,14 +190,6 @@ func (s *Service) DeleteIpamScope(ctx context.Context, c Caller, in DeleteIpamSc
 		}
 		if in.DryRun {
 			return errDryRun
-		}
-		i, err := tx.GetIPAM(c.AccountID, sc.IpamID)
-		if err != nil {
-			return err
-		}
-		i.ScopeCount--
-		if err := tx.UpdateIPAM(i); err != nil {
-			return err
 		}
 		if err := tx.DeleteScope(sc.ID); err != nil {
 			return err

@@ -53,6 +53,8 @@ type heldSpace struct {
 	e       *spaceEntry
 	pool    *Pool
 	deleted bool
+	version int64  // pool version the set reflected when taken
+	gen     uint64 // set generation when taken
 }
 
 // space returns pool p's free space, current as of p.Version. p must have
@@ -66,7 +68,7 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 	}
 	e := o.s.spaces.entry(p.ID)
 	e.mu.Lock()
-	h := &heldSpace{e: e, pool: p}
+	h := &heldSpace{e: e, pool: p, version: p.Version}
 	o.held = append(o.held, h)
 	if e.set == nil || e.version != p.Version {
 		e.set = nil
@@ -76,6 +78,7 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 		}
 		e.set = set
 	}
+	h.gen = e.set.Generation()
 	e.version = -1
 	return e.set, nil
 }
@@ -107,9 +110,15 @@ func (o *op) finish(committed bool) { o.release(committed) }
 
 func (o *op) release(committed bool) {
 	for _, h := range o.held {
-		if committed && !h.deleted {
+		switch {
+		case committed && !h.deleted:
 			h.e.version = h.pool.Version
-		} else {
+		case !committed && h.e.set != nil && h.e.set.Generation() == h.gen:
+			// Rolled back without touching the set (a DryRun, a preview, a
+			// refusal): it still reflects the version it was taken at, so a
+			// big pool is not reloaded for nothing.
+			h.e.version = h.version
+		default:
 			h.e.set = nil
 		}
 		h.e.mu.Unlock()

@@ -74,7 +74,9 @@ func (s *Service) retag(ctx context.Context, c Caller, ids []string, dryRun bool
 				}
 				writes = append(writes, func() error { return tx.UpdateScope(x) })
 			case "ipam-pool":
-				x, err := s.getPool(tx, c, id)
+				// Locked: the row carries the pool's space version, which an
+				// unlocked read-modify-write could move backwards.
+				x, err := s.lockPool(tx, c, id)
 				if err != nil {
 					return err
 				}
