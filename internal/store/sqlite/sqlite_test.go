@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/store/storetest"
+)
+
+func openAt(dir string) storetest.Open {
+	return func(t *testing.T) ipam.Store {
+		t.Helper()
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatalf("Open(%s): %v", dir, err)
+		}
+		return s
+	}
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Open { return openAt(t.TempDir()) })
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("migrations: %v, %d found", err, len(ms))
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(t.Context(), func(tx ipam.Tx) error { return seedPool(tx, "1", "ipam-pool-a", "ipv4") }); err != nil {
+		t.Fatal(err)
+	}
+	// Applying again on the open store and reopening change nothing.
+	if err := migrate(t.Context(), s.wdb); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	s.Close()
+	if s, err = Open(dir); err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	var n, max int
+	if err := s.rdb.QueryRow(`SELECT count(*), max(version) FROM schema_migrations`).Scan(&n, &max); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(ms) || max != ms[len(ms)-1].version {
+		t.Errorf("schema_migrations has %d rows up to %d; want %d up to %d", n, max, len(ms), ms[len(ms)-1].version)
+	}
+	if err := s.View(t.Context(), func(tx ipam.Tx) error {
+		_, err := tx.GetPool("1", "ipam-pool-a")
+		return err
+	}); err != nil {
+		t.Errorf("data lost across reopen: %v", err)
+	}
+	var mode string
+	if err := s.wdb.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+}
+
+// TestQueryPlans pins the index each query shape drives: without statistics
+// SQLite's planner may otherwise scan a whole pool for a handful of ids.
+func TestQueryPlans(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	after := &ipam.AllocationCursor{PoolID: "p", Addr: netip.MustParseAddr("10.0.0.0"), Bits: 24}
+	cidrs := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}
+	for _, tc := range []struct {
+		q    ipam.AllocationQuery
+		want string
+	}{
+		{ipam.AllocationQuery{PoolID: "p", After: after}, "allocations_pool_addr (pool_id=? AND (addr,bits)>(?,?))"},
+		{ipam.AllocationQuery{OwnerID: "o", After: after}, "allocations_owner (owner=? AND (pool_id,addr,bits)>(?,?,?))"},
+		{ipam.AllocationQuery{PoolID: "p", After: after, IDs: []string{"a", "b"}}, "sqlite_autoindex_allocations_1 (id=?)"},
+		{ipam.AllocationQuery{OwnerID: "o", After: after, IDs: []string{"a"}}, "sqlite_autoindex_allocations_1 (id=?)"},
+		{ipam.AllocationQuery{PoolID: "p", ResourceIDs: []string{"a"}}, "allocations_resource (resource_id=? AND pool_id=?)"},
+		{ipam.AllocationQuery{OwnerID: "o", ResourceIDs: []string{"a"}, ResourceTypes: []string{"vpc"}}, "allocations_resource (resource_id=?)"},
+		{ipam.AllocationQuery{PoolID: "p", After: after, CIDRs: cidrs}, "allocations_pool_addr (pool_id=? AND addr=? AND bits=?)"},
+		{ipam.AllocationQuery{OwnerID: "o", CIDRs: cidrs}, "allocations_owner (owner=? AND pool_id=? AND addr=? AND bits=?)"},
+	} {
+		query, args, err := listQuery(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan := explain(t, s, query, args...); !strings.Contains(plan, "SEARCH allocations USING INDEX "+tc.want) {
+			t.Errorf("%+v:\n plan %s\n want %s", tc.q, plan, tc.want)
+		}
+	}
+	for _, tc := range []struct{ query, want string }{
+		{`SELECT addr, bits FROM allocations WHERE pool_id = ? AND addr <= ? ORDER BY addr DESC, bits DESC LIMIT 1`, "COVERING INDEX allocations_pool_addr (pool_id=? AND addr<?)"},
+		{`SELECT addr, bits FROM allocations WHERE pool_id = ? AND addr > ? ORDER BY addr, bits LIMIT 1`, "COVERING INDEX allocations_pool_addr (pool_id=? AND addr>?)"},
+		{`SELECT addr, bits FROM allocations WHERE pool_id = ? ORDER BY addr, bits`, "COVERING INDEX allocations_pool_addr (pool_id=?)"},
+	} {
+		if plan := explain(t, s, tc.query, "p", []byte{10, 0, 0, 0}); !strings.Contains(plan, tc.want) || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s:\n plan %s\n want %s without a sort", tc.query, plan, tc.want)
+		}
+	}
+}
+
+func explain(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	n := strings.Count(query, "?")
+	rows, err := s.rdb.Query("EXPLAIN QUERY PLAN "+query, args[:min(n, len(args))]...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "; ")
+}

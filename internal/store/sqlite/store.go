@@ -1,0 +1,229 @@
+// Package sqlite is the single-node ipam.Store on an embedded SQLite database
+// (modernc.org/sqlite, no cgo).
+//
+// SQLite allows one writer at a time, so the store keeps exactly one write
+// connection, serialized by a lock, for Update, and a pool of read connections
+// for View; in WAL mode readers see a consistent snapshot and never block the
+// writer.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database file inside the directory given to Open.
+const FileName = "ipamd.db"
+
+// Store is an ipam.Store on SQLite. It is safe for concurrent use.
+type Store struct {
+	path   string
+	wdb    *sql.DB // exactly one connection
+	rdb    *sql.DB
+	wstmts *stmtCache
+	rstmts *stmtCache
+	// wlock is the writer lock: a one-slot channel rather than a mutex so
+	// that a waiting Update gives up when its context ends.
+	wlock  chan struct{}
+	closed atomic.Bool
+
+	cdb      *sql.DB // the checkpointer's connection
+	ckptStop chan struct{}
+	ckptDone chan struct{}
+
+	keyMu sync.Mutex
+	key   []byte
+}
+
+var _ ipam.Store = (*Store)(nil)
+
+// Common connection settings. synchronous=NORMAL in WAL mode does not fsync
+// at each commit, only at checkpoints: a committed transaction is in the WAL
+// file (the OS page cache) before COMMIT returns, so it survives kill -9 of
+// the process; only an OS crash or power loss can lose the last commits, and
+// never corrupts the database. busy_timeout covers another process (a backup,
+// the sqlite3 shell) holding a lock briefly.
+const commonPragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)"
+
+// Open opens (creating it if needed) the database in dir and applies every
+// pending migration.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: %w", ipam.ErrUnavailable, err)
+	}
+	path := filepath.Join(dir, FileName)
+	s := &Store{path: path, wlock: make(chan struct{}, 1)}
+
+	// The writer sets the persistent WAL mode before any reader connects.
+	// _txlock=immediate makes every write transaction BEGIN IMMEDIATE: it
+	// takes the write lock up front instead of failing to upgrade later.
+	wdsn := path + "?" + commonPragmas +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")"
+	wdb, err := sql.Open("sqlite", wdsn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ipam.ErrUnavailable, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	s.wdb = wdb
+	if err := migrate(context.Background(), wdb); err != nil {
+		wdb.Close()
+		return nil, mapErr(err)
+	}
+
+	// query_only turns a write attempted inside View into an error instead of
+	// a second writer racing the first.
+	rdsn := path + "?" + commonPragmas + "&_pragma=query_only(1)&_pragma=cache_size(-16384)"
+	rdb, err := sql.Open("sqlite", rdsn)
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("%w: %w", ipam.ErrUnavailable, err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxLifetime(0)
+	rdb.SetConnMaxIdleTime(0)
+	s.rdb = rdb
+
+	cdb, err := sql.Open("sqlite", path+"?"+commonPragmas+"&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("%w: %w", ipam.ErrUnavailable, err)
+	}
+	cdb.SetMaxOpenConns(1)
+	s.cdb = cdb
+	s.ckptStop, s.ckptDone = make(chan struct{}), make(chan struct{})
+	go s.checkpointLoop(cdb)
+
+	s.wstmts = newStmtCache(wdb)
+	s.rstmts = newStmtCache(rdb)
+	return s, nil
+}
+
+var errClosed = fmt.Errorf("%w: sqlite store is closed", ipam.ErrUnavailable)
+
+// Update runs fn in a write transaction (BEGIN IMMEDIATE) on the single write
+// connection. Writers are serialized here, so LockPool need not lock anything
+// and no transaction ever needs a retry.
+func (s *Store) Update(ctx context.Context, fn func(tx ipam.Tx) error) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	select {
+	case s.wlock <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.wlock }()
+	if s.closed.Load() { // Close may have run while we waited
+		return errClosed
+	}
+	return run(ctx, s.wdb, s.wstmts, nil, fn)
+}
+
+// View runs fn in a read transaction on a reader connection; WAL gives it a
+// snapshot from its first read to its end.
+func (s *Store) View(ctx context.Context, fn func(tx ipam.Tx) error) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	return run(ctx, s.rdb, s.rstmts, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(ipam.Tx) error) error {
+	stx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return mapErr(err)
+	}
+	t := &tx{ctx: ctx, tx: stx, cache: stmts}
+	committed := false
+	defer func() {
+		if len(t.missed) > 0 {
+			stmts.learn(context.WithoutCancel(ctx), t.missed)
+		}
+	}()
+	defer func() {
+		// Covers a panic in fn (re-raised after the rollback) as well as an
+		// error; after Commit, Rollback is a no-op.
+		if !committed {
+			_ = stx.Rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	committed = true
+	if err := stx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
+
+// TokenKey returns the 32-byte pagination token key, creating it on first use.
+func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.key != nil {
+		return append([]byte(nil), s.key...), nil
+	}
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	var key []byte
+	err := s.Update(ctx, func(itx ipam.Tx) error {
+		t := itx.(*tx)
+		// Keep a key another process may have created first.
+		if _, err := t.exec(`INSERT INTO meta (key, value) VALUES ('token_key', ?) ON CONFLICT (key) DO NOTHING`, fresh); err != nil {
+			return err
+		}
+		return t.queryRow(`SELECT value FROM meta WHERE key = 'token_key'`).Scan(&key)
+	})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	s.key = key
+	return append([]byte(nil), key...), nil
+}
+
+// Ping runs a query on a reader connection.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	var one int
+	return mapErr(s.rdb.QueryRowContext(ctx, "SELECT 1").Scan(&one))
+}
+
+// Close waits for the running write transaction, then closes every
+// connection. Further calls return ipam.ErrUnavailable.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(s.ckptStop)
+	<-s.ckptDone
+	s.wlock <- struct{}{}
+	defer func() { <-s.wlock }()
+	s.rstmts.close()
+	s.wstmts.close()
+	return errors.Join(s.cdb.Close(), s.rdb.Close(), s.wdb.Close())
+}

@@ -1,0 +1,71 @@
+// Package storetest is the contract suite every ipam.Store implementation
+// runs: it drives the store through the ipam.Store and ipam.Tx interfaces only,
+// so SQLite and PostgreSQL are held to exactly the same behaviour.
+//
+// Contract details the interface leaves open, which this suite pins down:
+//
+//   - Get*, Update*, Delete<one> and ClientToken of a missing row, or of a row
+//     owned by another account, return an error wrapping ipam.ErrNotFound.
+//     DeletePoolCIDRs and DeletePoolAllocations of an empty pool return nil.
+//   - Insert* of an existing id, PutClientToken of an existing
+//     (owner, action, token) and an overlapping InsertAllocation return an
+//     error wrapping ipam.ErrConflict.
+//   - Empty slices read back as nil (Tags, OperatingRegions,
+//     AllocationResourceTags): a store need not tell nil from empty.
+//   - Update returns fn's error unchanged (errors.Is) and writes nothing; if
+//     fn panics, Update rolls back and re-panics.
+//   - View runs a read-only transaction: a write inside it fails.
+//   - After Close, Update, View and Ping fail with an error wrapping
+//     ipam.ErrUnavailable.
+//   - TokenKey is at least 32 bytes and the same across calls and reopens.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+)
+
+// Open opens a store on one location (a directory, a database). It may be
+// called again on the same location after the previous store was closed, to
+// read back what was committed. The suite closes every store it opens.
+type Open func(t *testing.T) ipam.Store
+
+// NewLocation makes a fresh, empty location for one subtest and returns the
+// function that opens stores on it. Clean the location up with t.Cleanup.
+type NewLocation func(t *testing.T) Open
+
+// Run runs the contract suite against the implementation behind newLocation.
+// Subtests run one after another, each on a fresh location.
+func Run(t *testing.T, newLocation NewLocation) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.fn(t, newHarness(t, newLocation))
+		})
+	}
+}
+
+type testCase struct {
+	name string
+	fn   func(t *testing.T, h *harness)
+}
+
+var cases = []testCase{
+	{"IPAM", testIPAM},
+	{"Scope", testScope},
+	{"Pool", testPool},
+	{"PoolCIDR", testPoolCIDR},
+	{"Allocation", testAllocation},
+	{"AllocationOverlap", testOverlap},
+	{"AllocationAt", testAllocationAt},
+	{"PoolPrefixes", testPoolPrefixes},
+	{"DeletePoolAllocations", testDeletePoolAllocations},
+	{"ListAllocations", testListAllocations},
+	{"ClientToken", testClientToken},
+	{"TokenKey", testTokenKey},
+	{"Rollback", testRollback},
+	{"View", testView},
+	{"ConcurrentUpdate", testConcurrentUpdate},
+	{"Durability", testDurability},
+	{"Closed", testClosed},
+}
