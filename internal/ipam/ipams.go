@@ -43,7 +43,7 @@ func (s *Service) CreateIpam(ctx context.Context, c Caller, in CreateIpamInput) 
 			}
 			i := &IPAM{
 				ID: newID("ipam-", 16), OwnerID: c.AccountID, Region: s.region,
-				Description: in.Description, Tier: deref(in.Tier, "advanced"),
+				Description: emptyToNil(in.Description), Tier: deref(in.Tier, "advanced"),
 				EnablePrivateGua: deref(in.EnablePrivateGua, false),
 				MeteredAccount:   deref(in.MeteredAccount, "ipam-owner"),
 				State:            StateCreateComplete, ScopeCount: 2, Tags: tags,
@@ -155,23 +155,26 @@ func (s *Service) ModifyIpam(ctx context.Context, c Caller, in ModifyIpamInput) 
 				}
 			}
 		}
+		// The limit applies to the resulting list, and is checked before the
+		// DryRun answer so a DryRun predicts the real call.
+		regions := slices.DeleteFunc(slices.Clone(i.OperatingRegions), func(r string) bool {
+			return slices.Contains(in.RemoveOperatingRegions, r)
+		})
+		for _, r := range in.AddOperatingRegions {
+			if !slices.Contains(regions, r) {
+				regions = append(regions, r)
+			}
+		}
+		if len(regions) > maxRegions {
+			return invalidValue("An IPAM may operate in at most %d Regions.", maxRegions)
+		}
 		if in.DryRun {
 			return errDryRun
 		}
 		if in.Description != nil {
 			i.Description = emptyToNil(in.Description)
 		}
-		for _, r := range in.AddOperatingRegions {
-			if !slices.Contains(i.OperatingRegions, r) {
-				i.OperatingRegions = append(i.OperatingRegions, r)
-			}
-		}
-		if len(i.OperatingRegions) > maxRegions {
-			return invalidValue("An IPAM may operate in at most %d Regions.", maxRegions)
-		}
-		i.OperatingRegions = slices.DeleteFunc(i.OperatingRegions, func(r string) bool {
-			return slices.Contains(in.RemoveOperatingRegions, r)
-		})
+		i.OperatingRegions = regions
 		i.Tier = deref(in.Tier, i.Tier)
 		i.EnablePrivateGua = deref(in.EnablePrivateGua, i.EnablePrivateGua)
 		i.MeteredAccount = deref(in.MeteredAccount, i.MeteredAccount)
