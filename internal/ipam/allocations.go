@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ipamd/ipamd/internal/cidr"
 )
@@ -58,8 +59,8 @@ func (s *Service) AllocateIpamPoolCidr(ctx context.Context, c Caller, in Allocat
 			return nil
 		}
 		params := in
-		params.ClientToken = ""
-		out, err = idempotent(tx, c, "AllocateIpamPoolCidr", in.ClientToken, params, func() (*Allocation, error) {
+		params.ClientToken, params.DryRun = "", false // neither changes what the call means
+		out, err = idempotent(tx, c, "AllocateIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*Allocation, error) {
 			prefix := req.prefix
 			if prefix.IsValid() {
 				if err := s.reserveIn(tx, p, space, prefix, "pool", in.DryRun); err != nil {
@@ -402,6 +403,18 @@ func pushDown(filters []Filter) AllocationQuery {
 				continue // a value that is no CIDR matches nothing; leave it to the matcher
 			}
 			q.CIDRs = ps
+		case "description":
+			// Descriptions are valid UTF-8; a value that is not could
+			// still match one as a pattern (both read as U+FFFD), which an
+			// exact comparison in the store would miss.
+			valid := true
+			for _, v := range f.Values {
+				valid = valid && utf8.ValidString(v)
+			}
+			if !valid {
+				continue
+			}
+			q.Descriptions = f.Values
 		default:
 			continue
 		}

@@ -12,8 +12,9 @@ const maxClientTokenLen = 64
 // idempotent gives a create operation ClientToken semantics inside tx: the
 // same token with the same parameters returns the first call's result; with
 // different parameters it is refused. Tokens are per account and operation,
-// kept as long as the store. params must not contain the token itself.
-func idempotent[T any](tx Tx, c Caller, action, token string, params any, create func() (*T, error)) (*T, error) {
+// kept as long as the store. params must not contain the token itself nor
+// DryRun, which does not change what the call means.
+func idempotent[T any](tx Tx, c Caller, action, token string, dryRun bool, params any, create func() (*T, error)) (*T, error) {
 	if token == "" {
 		return create()
 	}
@@ -32,6 +33,9 @@ func idempotent[T any](tx Tx, c Caller, action, token string, params any, create
 		if rec.ParamsHash != hash {
 			return nil, errorf(CodeIdempotentParameterMismatch,
 				"The client token '%s' was already used with different parameters.", token)
+		}
+		if dryRun {
+			return nil, errDryRun // the retry would succeed: it returns the first result
 		}
 		var v T
 		if err := json.Unmarshal(rec.Result, &v); err != nil {

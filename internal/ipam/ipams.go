@@ -15,6 +15,9 @@ func (s *Service) CreateIpam(ctx context.Context, c Caller, in CreateIpamInput) 
 	if err := validateRegions(in.OperatingRegions, "OperatingRegion"); err != nil {
 		return nil, err
 	}
+	if len(in.OperatingRegions) == maxRegions && !slices.Contains(in.OperatingRegions, s.region) {
+		return nil, invalidValue("An IPAM may operate in at most %d Regions, its home Region %s included.", maxRegions, s.region)
+	}
 	if err := oneOf(in.Tier, "Tier", "free", "advanced"); err != nil {
 		return nil, err
 	}
@@ -28,8 +31,8 @@ func (s *Service) CreateIpam(ctx context.Context, c Caller, in CreateIpamInput) 
 	var out *IPAM
 	err = s.update(ctx, func(tx Tx, _ *op) error {
 		params := in
-		params.ClientToken = ""
-		out, err = idempotent(tx, c, "CreateIpam", in.ClientToken, params, func() (*IPAM, error) {
+		params.ClientToken, params.DryRun = "", false // neither changes what the call means
+		out, err = idempotent(tx, c, "CreateIpam", in.ClientToken, in.DryRun, params, func() (*IPAM, error) {
 			existing, err := tx.ListIPAMs(c.AccountID)
 			if err != nil {
 				return nil, err

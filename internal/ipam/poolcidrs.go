@@ -49,8 +49,8 @@ func (s *Service) ProvisionIpamPoolCidr(ctx context.Context, c Caller, in Provis
 			return err
 		}
 		params := in
-		params.ClientToken = ""
-		out, err = idempotent(tx, c, "ProvisionIpamPoolCidr", in.ClientToken, params, func() (*PoolCIDR, error) {
+		params.ClientToken, params.DryRun = "", false // neither changes what the call means
+		out, err = idempotent(tx, c, "ProvisionIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*PoolCIDR, error) {
 			return s.provision(tx, o, c, p, src, in)
 		})
 		return err

@@ -53,8 +53,8 @@ func (s *Service) CreateIpamPool(ctx context.Context, c Caller, in CreateIpamPoo
 	var out *Pool
 	err = s.update(ctx, func(tx Tx, _ *op) error {
 		params := in
-		params.ClientToken = ""
-		out, err = idempotent(tx, c, "CreateIpamPool", in.ClientToken, params, func() (*Pool, error) {
+		params.ClientToken, params.DryRun = "", false // neither changes what the call means
+		out, err = idempotent(tx, c, "CreateIpamPool", in.ClientToken, in.DryRun, params, func() (*Pool, error) {
 			sc, err := s.getScope(tx, c, in.ScopeID)
 			if err != nil {
 				return nil, err

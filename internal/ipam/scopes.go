@@ -20,8 +20,8 @@ func (s *Service) CreateIpamScope(ctx context.Context, c Caller, in CreateIpamSc
 	var out *Scope
 	err = s.update(ctx, func(tx Tx, _ *op) error {
 		params := in
-		params.ClientToken = ""
-		out, err = idempotent(tx, c, "CreateIpamScope", in.ClientToken, params, func() (*Scope, error) {
+		params.ClientToken, params.DryRun = "", false // neither changes what the call means
+		out, err = idempotent(tx, c, "CreateIpamScope", in.ClientToken, in.DryRun, params, func() (*Scope, error) {
 			i, err := s.getIPAM(tx, c, in.IpamID)
 			if err != nil {
 				return nil, err
