@@ -88,6 +88,9 @@ type AllocationQuery struct {
 	ResourceIDs   []string
 	ResourceTypes []string
 	CIDRs         []netip.Prefix
+	// Descriptions are exact description values. A store that cannot
+	// narrow by them may ignore them: the service checks every filter.
+	Descriptions []string
 }
 
 // AllocationCursor is the position of one allocation in listing order.

@@ -1,0 +1,348 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+func mustUpdate(tb testing.TB, s ipam.Store, fn func(tx ipam.Tx) error) {
+	tb.Helper()
+	if err := s.Update(context.Background(), fn); err != nil {
+		tb.Fatalf("Update: %v", err)
+	}
+}
+
+func testPool(id string) *ipam.Pool {
+	return &ipam.Pool{ID: id, OwnerID: "111122223333", IpamID: "ipam-1", ScopeID: "scope-1",
+		AddressFamily: "ipv4", State: ipam.StateCreateComplete}
+}
+
+func testAlloc(id, poolID, cidr string) *ipam.Allocation {
+	return &ipam.Allocation{ID: id, PoolID: poolID, OwnerID: "111122223333",
+		CIDR: netip.MustParsePrefix(cidr), ResourceType: ipam.ResourceCustom, ResourceOwner: "111122223333"}
+}
+
+// Nodes starting together all run migrate; the advisory lock must make one
+// apply the schema and the others find it done.
+func TestConcurrentMigrations(t *testing.T) {
+	db := newTestDB(t)
+	url := db.newSchema(t)
+	const nodes = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, nodes)
+	for range nodes {
+		wg.Go(func() {
+			s, err := Open(context.Background(), url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			errs <- s.Ping(context.Background())
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent Open: %v", err)
+		}
+	}
+	s := openStore(t, url)
+	var applied int
+	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM schema_migrations").Scan(&applied); err != nil {
+		t.Fatal(err)
+	}
+	if applied != 1 {
+		t.Fatalf("schema_migrations has %d rows, want 1", applied)
+	}
+}
+
+// Two Stores on one database are two nodes: read-modify-write of one pool
+// under LockPool from both must lose no update.
+func TestTwoNodesSerializeOnPoolLock(t *testing.T) {
+	db := newTestDB(t)
+	url := db.newSchema(t)
+	nodes := []*Store{openStore(t, url), openStore(t, url)}
+	mustUpdate(t, nodes[0], func(tx ipam.Tx) error { return tx.InsertPool(testPool("pool-1")) })
+
+	const workers, rounds = 8, 25 // per node
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers)
+	for _, s := range nodes {
+		for range workers {
+			wg.Go(func() {
+				for range rounds {
+					err := s.Update(context.Background(), func(tx ipam.Tx) error {
+						p, err := tx.LockPool("111122223333", "pool-1")
+						if err != nil {
+							return err
+						}
+						p.Version++
+						return tx.UpdatePool(p)
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var p *ipam.Pool
+	err := nodes[1].View(context.Background(), func(tx ipam.Tx) (err error) {
+		p, err = tx.GetPool("111122223333", "pool-1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(2 * workers * rounds); p.Version != want {
+		t.Fatalf("Version = %d, want %d: updates were lost", p.Version, want)
+	}
+}
+
+// A pool lock held by one node blocks that pool only.
+func TestPoolLocksAreIndependent(t *testing.T) {
+	db := newTestDB(t)
+	url := db.newSchema(t)
+	a, b := openStore(t, url), openStore(t, url)
+	mustUpdate(t, a, func(tx ipam.Tx) error {
+		if err := tx.InsertPool(testPool("pool-1")); err != nil {
+			return err
+		}
+		return tx.InsertPool(testPool("pool-2"))
+	})
+
+	locked, release := make(chan struct{}), make(chan struct{})
+	holder := make(chan error, 1)
+	go func() {
+		holder <- a.Update(context.Background(), func(tx ipam.Tx) error {
+			if _, err := tx.LockPool("111122223333", "pool-1"); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+
+	// Another pool proceeds while pool-1 is held.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := b.Update(ctx, func(tx ipam.Tx) error {
+		p, err := tx.LockPool("111122223333", "pool-2")
+		if err != nil {
+			return err
+		}
+		p.Version++
+		return tx.UpdatePool(p)
+	})
+	if err != nil {
+		t.Fatalf("pool-2 blocked by pool-1's lock: %v", err)
+	}
+
+	// pool-1 itself waits for the holder.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	err = b.Update(ctx2, func(tx ipam.Tx) error {
+		_, err := tx.LockPool("111122223333", "pool-1")
+		return err
+	})
+	if err == nil {
+		t.Fatal("locked pool-1 while another node held it")
+	}
+	close(release)
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExclusionConstraint(t *testing.T) {
+	db := newTestDB(t)
+	s := openStore(t, db.newSchema(t))
+	mustUpdate(t, s, func(tx ipam.Tx) error {
+		return tx.InsertAllocation(testAlloc("a-1", "pool-1", "10.0.0.0/24"))
+	})
+
+	// Through the store, inside one transaction that must stay usable.
+	mustUpdate(t, s, func(tx ipam.Tx) error {
+		for _, cidr := range []string{"10.0.0.128/25", "10.0.0.0/16", "10.0.0.0/24", "10.0.0.7/32"} {
+			if err := tx.InsertAllocation(testAlloc("a-"+cidr, "pool-1", cidr)); !errors.Is(err, ipam.ErrConflict) {
+				return fmt.Errorf("overlapping %s: err = %v, want ErrConflict", cidr, err)
+			}
+		}
+		if err := tx.InsertAllocation(testAlloc("a-2", "pool-1", "10.0.1.0/24")); err != nil {
+			return fmt.Errorf("adjacent CIDR after a conflict: %w", err)
+		}
+		// Pools are separate address spaces.
+		return tx.InsertAllocation(testAlloc("a-3", "pool-2", "10.0.0.0/16"))
+	})
+
+	// Directly, as a buggy node would: the constraint itself refuses.
+	const rogue = `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+		VALUES ('rogue', 'pool-1', '111122223333', '10.0.0.64/26', '\x0a000040', '\x0a00007f', 26)`
+	_, err := s.Pool().Exec(context.Background(), rogue)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
+		t.Fatalf("direct overlapping insert: err = %v, want SQLSTATE %s", err, codeExclusionViolation)
+	}
+	if !errors.Is(mapErr(err), ipam.ErrConflict) {
+		t.Fatalf("mapErr(%v) does not wrap ErrConflict", err)
+	}
+
+	// Rows of one statement are checked against each other too.
+	_, err = s.Pool().Exec(context.Background(), `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+		VALUES ('m-1', 'pool-1', '111122223333', '10.0.8.0/24', '\x0a000800', '\x0a0008ff', 24),
+		       ('m-2', 'pool-1', '111122223333', '10.0.8.0/23', '\x0a000800', '\x0a0009ff', 23)`)
+	if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
+		t.Fatalf("overlapping rows in one insert: err = %v, want SQLSTATE %s", err, codeExclusionViolation)
+	}
+	// Moving a row onto another is refused too.
+	_, err = s.Pool().Exec(context.Background(),
+		`UPDATE allocations SET cidr = '10.0.1.0/25', addr = '\x0a000100', last = '\x0a00017f', bits = 25 WHERE id = 'a-1'`)
+	if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
+		t.Fatalf("direct overlapping update: err = %v, want SQLSTATE %s", err, codeExclusionViolation)
+	}
+	// The probe cannot see past a REPEATABLE READ snapshot, so such writers
+	// are turned away.
+	_, err = s.Pool().Exec(context.Background(), "BEGIN ISOLATION LEVEL REPEATABLE READ; "+
+		`INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+		VALUES ('rr', 'pool-1', '111122223333', '10.9.0.0/16', '\x0a090000', '\x0a09ffff', 16); COMMIT`)
+	if !errors.As(err, &pgErr) || pgErr.Code != codeSerialization {
+		t.Fatalf("insert under REPEATABLE READ: err = %v, want SQLSTATE %s", err, codeSerialization)
+	}
+
+	var n int
+	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM allocations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Fatalf("%d allocations stored, want 3", n)
+	}
+}
+
+// freePort returns a local port nothing listens on.
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}
+
+func TestUnreachableServerIsUnavailable(t *testing.T) {
+	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", freePort(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if _, err := Open(ctx, url); !errors.Is(err, ipam.ErrUnavailable) {
+		t.Fatalf("Open: err = %v, want ErrUnavailable", err)
+	}
+
+	// A Store whose server went away after Open: pgxpool connects lazily.
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(pool)
+	defer s.Close()
+	if err := s.Ping(ctx); !errors.Is(err, ipam.ErrUnavailable) {
+		t.Errorf("Ping: err = %v, want ErrUnavailable", err)
+	}
+	called := false
+	err = s.Update(ctx, func(tx ipam.Tx) error { called = true; return nil })
+	if !errors.Is(err, ipam.ErrUnavailable) {
+		t.Errorf("Update: err = %v, want ErrUnavailable", err)
+	}
+	if called {
+		t.Error("Update ran fn without a database")
+	}
+	if err := s.View(ctx, func(tx ipam.Tx) error { return nil }); !errors.Is(err, ipam.ErrUnavailable) {
+		t.Errorf("View: err = %v, want ErrUnavailable", err)
+	}
+	if _, err := s.TokenKey(ctx); !errors.Is(err, ipam.ErrUnavailable) {
+		t.Errorf("TokenKey: err = %v, want ErrUnavailable", err)
+	}
+}
+
+// Terminating every server process of the store (what a database restart
+// does to its connections) must not fail requests that come after it: the
+// dead pooled connections are dropped and fresh ones made.
+func TestRecoversFromTerminatedConnections(t *testing.T) {
+	db := newTestDB(t)
+	s := openStore(t, db.newSchema(t))
+	mustUpdate(t, s, func(tx ipam.Tx) error { return tx.InsertPool(testPool("pool-1")) })
+	// Fill the pool with several live connections.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			_ = s.View(context.Background(), func(tx ipam.Tx) error {
+				_, err := tx.GetPool("111122223333", "pool-1")
+				time.Sleep(50 * time.Millisecond)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+
+	admin, err := pgx.Connect(context.Background(), db.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	if _, err := admin.Exec(context.Background(),
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		err := s.Update(context.Background(), func(tx ipam.Tx) error {
+			p, err := tx.LockPool("111122223333", "pool-1")
+			if err != nil {
+				return err
+			}
+			p.Version++
+			return tx.UpdatePool(p)
+		})
+		if err != nil {
+			t.Fatalf("Update %d after the connections died: %v", i, err)
+		}
+	}
+}
+
+func TestLastAddr(t *testing.T) {
+	for cidr, want := range map[string]string{
+		"10.0.0.0/8":       "10.255.255.255",
+		"10.1.2.3/32":      "10.1.2.3",
+		"10.1.2.0/23":      "10.1.3.255",
+		"0.0.0.0/0":        "255.255.255.255",
+		"172.16.0.0/12":    "172.31.255.255",
+		"2001:db8::/32":    "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+		"2001:db8:1::/125": "2001:db8:1::7",
+		"::/0":             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	} {
+		got, _ := netip.AddrFromSlice(lastAddr(netip.MustParsePrefix(cidr)))
+		if got.String() != want {
+			t.Errorf("lastAddr(%s) = %s, want %s", cidr, got, want)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+// Package postgres implements ipam.Store on PostgreSQL (15+) through pgx.
+// Several ipamd nodes may share one database: pool writers serialize on the
+// pool's row lock (LockPool), and a trigger refuses overlapping allocations
+// (SQLSTATE 23P01, exclusion_violation) whatever the nodes believe.
+package postgres
+
+import (
+	"bytes"
+	"context"
+	crand "crypto/rand"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store is an ipam.Store on a PostgreSQL database.
+type Store struct {
+	pool     *pgxpool.Pool
+	maxConns int
+
+	keyMu sync.Mutex
+	key   []byte // TokenKey, cached once read: it never changes
+}
+
+var _ ipam.Store = (*Store)(nil)
+
+const (
+	// defaultMaxConns replaces pgxpool's default of max(4, NumCPU), far too
+	// few for the 16 concurrent API clients a node is sized for. A URL's
+	// pool_max_conns still wins.
+	defaultMaxConns = 16
+	// defaultConnectTimeout bounds a dial to an unreachable server, so that
+	// requests fail with ErrUnavailable rather than hang.
+	defaultConnectTimeout = 5 * time.Second
+	// healthCheckPeriod is how often idle connections are checked, so a
+	// database restart is noticed (and dead connections dropped) before
+	// requests run into them. pgxpool also pings, on acquire, every
+	// connection idle for more than a second.
+	healthCheckPeriod = 15 * time.Second
+	// maxAttempts bounds how often Update and View run fn.
+	maxAttempts = 5
+)
+
+// Open connects to the database at url (a postgres:// URL or key=value DSN,
+// pgxpool's pool_* parameters accepted) and applies pending migrations.
+// Several nodes may Open the same database at once.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	cfg.HealthCheckPeriod = healthCheckPeriod
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", mapErr(err))
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: migrate: %w", mapErr(err))
+	}
+	return newStore(pool), nil
+}
+
+func newStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, maxConns: int(pool.Config().MaxConns)}
+}
+
+// Pool is the underlying connection pool, for tests and operational tools.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close closes every connection; calls after it fail with ErrUnavailable.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return mapErr(s.pool.Ping(ctx))
+}
+
+// BEGIN statements. They are not sent on their own but ahead of the
+// transaction's first statement, saving a round trip.
+const (
+	beginReadWrite = "BEGIN ISOLATION LEVEL READ COMMITTED"
+	// Repeatable read gives View one snapshot for all its statements.
+	beginReadOnly = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+)
+
+// Update runs fn in a READ COMMITTED transaction and commits it. fn is run
+// again (up to maxAttempts in all) after a serialization failure or
+// deadlock, and when the connection turned out dead before COMMIT.
+func (s *Store) Update(ctx context.Context, fn func(tx ipam.Tx) error) error {
+	return s.run(ctx, beginReadWrite, fn)
+}
+
+// View runs fn in a read-only transaction on one snapshot.
+func (s *Store) View(ctx context.Context, fn func(tx ipam.Tx) error) error {
+	return s.run(ctx, beginReadOnly, fn)
+}
+
+func (s *Store) run(ctx context.Context, begin string, fn func(tx ipam.Tx) error) error {
+	var err error
+	attempts, stale := 0, 0
+	for {
+		var t *tx
+		t, err = s.attempt(ctx, begin, fn)
+		attempts++
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		if t != nil && t.lost && !t.committing && stale <= s.maxConns {
+			// The connection died before COMMIT was sent, so the server
+			// rolled everything back: running fn again is safe. It most
+			// likely died with the server (a restart, a failover), and the
+			// other pooled connections with it: drop them all rather than
+			// fail one request per dead connection.
+			if stale == 0 {
+				s.pool.Reset()
+			}
+			stale++
+			continue
+		}
+		if !retryable(err) || attempts >= maxAttempts {
+			break
+		}
+		// Jitter keeps the transactions that just collided from colliding
+		// again in lockstep.
+		d := time.Duration(attempts) * (time.Millisecond + rand.N(2*time.Millisecond))
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return mapErr(err)
+		}
+	}
+	return mapErr(err)
+}
+
+// attempt runs fn in one transaction. t is nil if no connection could be had.
+func (s *Store) attempt(ctx context.Context, begin string, fn func(tx ipam.Tx) error) (t *tx, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t = newTx(ctx, conn, begin)
+	// Deferred, so it also runs while a panic in fn unwinds.
+	defer t.end()
+	if err := fn(t); err != nil {
+		// A server error aborts the transaction: if it was a deadlock or a
+		// serialization failure, retrying is right whatever fn made of it.
+		if t.failed != nil && (retryable(t.failed) || t.lost) {
+			return t, t.failed
+		}
+		return t, err
+	}
+	return t, t.commit()
+}
+
+// TokenKey returns the store's pagination token key, creating it on first use.
+func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	// Copies out: a caller scribbling on the key must not change it.
+	if s.key != nil {
+		return bytes.Clone(s.key), nil
+	}
+	key := make([]byte, 32)
+	if _, err := crand.Read(key); err != nil {
+		return nil, err
+	}
+	// Insert-if-absent then read back, in two autocommit statements: every
+	// node ends up with the first key committed, whoever wrote it.
+	if _, err := s.pool.Exec(ctx, "INSERT INTO meta (key, value) VALUES ('token_key', $1) ON CONFLICT DO NOTHING", key); err != nil {
+		return nil, mapErr(err)
+	}
+	if err := s.pool.QueryRow(ctx, "SELECT value FROM meta WHERE key = 'token_key'").Scan(&key); err != nil {
+		return nil, mapErr(err)
+	}
+	s.key = key
+	return bytes.Clone(key), nil
+}
