@@ -34,6 +34,7 @@ func (s *Service) AllocateIpamPoolCidr(ctx context.Context, c Caller, in Allocat
 		return nil, err
 	}
 	var out *Allocation
+	defer s.gates.enter(in.PoolID)()
 	err = s.update(ctx, func(tx Tx, o *op) error {
 		p, err := s.lockPool(tx, c, in.PoolID)
 		if err != nil {
@@ -144,6 +145,7 @@ func (s *Service) ReleaseIpamPoolAllocation(ctx context.Context, c Caller, in Re
 			return errorf(CodeMissingParameter, "The request must contain the parameter %s", req.n)
 		}
 	}
+	defer s.gates.enter(in.PoolID)()
 	return s.update(ctx, func(tx Tx, o *op) error {
 		p, err := s.lockPool(tx, c, in.PoolID)
 		if err != nil {

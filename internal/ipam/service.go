@@ -35,6 +35,7 @@ type Service struct {
 	region string
 	limits Limits
 	spaces spaceCache
+	gates  gates
 
 	keyMu    sync.Mutex
 	tokenKey []byte
@@ -95,3 +96,19 @@ func newID(prefix string, n int) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// gates queue this node's writers of one pool in memory, before they take a
+// database connection: on PostgreSQL sixteen requests for a hot pool would
+// otherwise hold sixteen connections waiting on one row lock. The row lock
+// still serializes the nodes; this only keeps each node's queue local.
+type gates struct{ m sync.Map } // pool id -> *sync.Mutex
+
+func (g *gates) enter(poolID string) (leave func()) {
+	v, ok := g.m.Load(poolID)
+	if !ok {
+		v, _ = g.m.LoadOrStore(poolID, new(sync.Mutex))
+	}
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
