@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -26,6 +27,7 @@ type serveConfig struct {
 	tlsCert, tlsKey                                   string
 	maxBody                                           int64
 	logFormat                                         string
+	pprof                                             string
 	limits                                            ipam.Limits
 	mutatingRate, mutatingBurst                       float64
 	readRate, readBurst                               float64
@@ -78,6 +80,7 @@ func flags(args []string) (*serveConfig, error) {
 	str(&c.tlsCert, "tls-cert", "IPAMD_TLS_CERT", "", "TLS certificate file (PEM); serve HTTPS when set with --tls-key")
 	str(&c.tlsKey, "tls-key", "IPAMD_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.logFormat, "log-format", "IPAMD_LOG_FORMAT", "text", "log format: text or json")
+	str(&c.pprof, "pprof", "IPAMD_PPROF", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty")
 	num("max-body-bytes", "IPAMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest request body accepted", func(n int64) { c.maxBody = n })
 	num("max-ipams", "IPAMD_MAX_IPAMS", int64(c.limits.IpamsPerRegion), "IPAMs per account", func(n int64) { c.limits.IpamsPerRegion = int(n) })
 	num("max-scopes", "IPAMD_MAX_SCOPES", int64(c.limits.ScopesPerIpam), "scopes per IPAM, the two defaults included", func(n int64) { c.limits.ScopesPerIpam = int(n) })
@@ -142,6 +145,11 @@ func serve(args []string) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
+	if cfg.pprof != "" {
+		if err := servePprof(cfg.pprof, log); err != nil {
+			return err
+		}
+	}
 	log.Info("ipamd serving", "version", version, "listen", ln.Addr().String(), "tls", cfg.tlsCert != "",
 		"store", where, "region", cfg.region)
 	select {
@@ -157,6 +165,24 @@ func serve(args []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
+	return nil
+}
+
+// servePprof serves the profiling endpoints on their own listener, never on
+// the API's: they expose internals and are off unless --pprof is given.
+func servePprof(addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Warn("serving pprof", "listen", ln.Addr().String())
+	go func() { _ = http.Serve(ln, mux) }()
 	return nil
 }
 

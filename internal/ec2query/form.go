@@ -40,10 +40,10 @@ func ParseForm(body []byte) (url.Values, error) {
 		}
 		val, err := url.QueryUnescape(rawVal)
 		if err != nil || strings.Contains(rawVal, ";") {
-			return nil, errorf(CodeInvalidParameterValue, "The value for parameter %s is not validly URL-encoded.", key)
+			return nil, errorf(CodeInvalidParameterValue, "The value for parameter %s is not validly URL-encoded.", echo(key))
 		}
 		if !validText(val) {
-			return nil, errorf(CodeInvalidParameterValue, "The value for parameter %s contains invalid UTF-8 or characters not allowed in XML.", key)
+			return nil, errorf(CodeInvalidParameterValue, "The value for parameter %s contains invalid UTF-8 or characters not allowed in XML.", echo(key))
 		}
 		v[key] = append(v[key], val)
 	}

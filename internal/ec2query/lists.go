@@ -41,7 +41,7 @@ func (p *Params) indices(prefix string) []int {
 		n, ok := parseIndex(tok)
 		if !ok {
 			p.fail(errorf(CodeInvalidParameter,
-				"The parameter %s is malformed: list index %q must be a positive integer without leading zeros.", p.keys[i], echo(tok)))
+				"The parameter %s is malformed: list index %q must be a positive integer without leading zeros.", echo(p.keys[i]), echo(tok)))
 			return nil
 		}
 		if !seen[n] {

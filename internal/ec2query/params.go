@@ -46,7 +46,7 @@ func (p *Params) get(key string) (string, bool) {
 	}
 	p.used[key] = true
 	if len(vs) > 1 {
-		p.fail(errorf(CodeInvalidParameterValue, "The parameter %s was specified more than once.", key))
+		p.fail(errorf(CodeInvalidParameterValue, "The parameter %s was specified more than once.", echo(key)))
 	}
 	return vs[0], true
 }
@@ -150,7 +150,7 @@ func (p *Params) Finish() error {
 	}
 	for _, k := range p.keys {
 		if !p.used[k] {
-			return errorf(CodeUnknownParameter, "The parameter %s is not recognized", k)
+			return errorf(CodeUnknownParameter, "The parameter %s is not recognized", echo(k))
 		}
 	}
 	return nil

@@ -87,19 +87,19 @@ func AsError(err error) *Error {
 var errDryRun = &Error{Code: CodeDryRun, Message: "Request would have succeeded, but DryRun flag is set."}
 
 func ipamNotFound(id string) *Error {
-	return errorf(CodeIpamNotFound, "The ipam ID '%s' does not exist", id)
+	return errorf(CodeIpamNotFound, "The ipam ID '%s' does not exist", echo(id))
 }
 
 func scopeNotFound(id string) *Error {
-	return errorf(CodeScopeNotFound, "The ipam-scope ID '%s' does not exist", id)
+	return errorf(CodeScopeNotFound, "The ipam-scope ID '%s' does not exist", echo(id))
 }
 
 func poolNotFound(id string) *Error {
-	return errorf(CodePoolNotFound, "The ipam-pool ID '%s' does not exist", id)
+	return errorf(CodePoolNotFound, "The ipam-pool ID '%s' does not exist", echo(id))
 }
 
 func allocationNotFound(id string) *Error {
-	return errorf(CodeAllocationNotFound, "The IPAM pool allocation (%s) does not exist.", id)
+	return errorf(CodeAllocationNotFound, "The IPAM pool allocation (%s) does not exist.", echo(id))
 }
 
 func invalidValue(format string, args ...any) *Error {

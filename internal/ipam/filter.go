@@ -23,7 +23,7 @@ func compileFilters[T any](filters []Filter, fs fields[T], tags func(T) []Tag) (
 			return nil, errorf(CodeMissingParameter, "The request must contain the parameter Filter.Name")
 		}
 		if len(f.Values) == 0 {
-			return nil, invalidValue("The filter '%s' must have at least one value.", f.Name)
+			return nil, invalidValue("The filter '%s' must have at least one value.", echo(f.Name))
 		}
 		values := f.Values
 		switch {
@@ -50,7 +50,7 @@ func compileFilters[T any](filters []Filter, fs fields[T], tags func(T) []Tag) (
 				return false
 			})
 		default:
-			return nil, invalidValue("The filter '%s' is invalid", f.Name)
+			return nil, invalidValue("The filter '%s' is invalid", echo(f.Name))
 		}
 	}
 	return func(v T) bool {

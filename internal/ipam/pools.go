@@ -76,7 +76,7 @@ func (s *Service) CreateIpamPool(ctx context.Context, c Caller, in CreateIpamPoo
 				return nil, invalidCombination("AwsService and PublicIpSource apply only to pools in a public scope.")
 			}
 			if locale != "" && !slices.Contains(i.OperatingRegions, locale) {
-				return nil, invalidValue("The locale %s is not one of the operating Regions of IPAM %s.", locale, i.ID)
+				return nil, invalidValue("The locale %s is not one of the operating Regions of IPAM %s.", echo(locale), i.ID)
 			}
 			p := &Pool{
 				ID: newID("ipam-pool-", 16), OwnerID: c.AccountID, IpamID: i.ID, ScopeID: sc.ID,

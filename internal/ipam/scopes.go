@@ -61,7 +61,7 @@ func validateExternalAuthority(ea *ExternalAuthority) error {
 		return nil
 	}
 	if ea.Type != "infoblox" {
-		return invalidValue("Value (%s) for parameter ExternalAuthorityConfiguration.Type is invalid. Expected: infoblox.", ea.Type)
+		return invalidValue("Value (%s) for parameter ExternalAuthorityConfiguration.Type is invalid. Expected: infoblox.", echo(ea.Type))
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func tagsFromSpecs(specs []TagSpecification, resourceType string) ([]Tag, error)
 			return nil, errorf(CodeMissingParameter, "The request must contain the parameter TagSpecification.ResourceType")
 		}
 		if sp.ResourceType != resourceType {
-			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", sp.ResourceType)
+			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", echo(sp.ResourceType))
 		}
 		tags = append(tags, sp.Tags...)
 	}
@@ -87,7 +87,7 @@ func validateRegions(regions []string, param string) error {
 	seen := map[string]bool{}
 	for _, r := range regions {
 		if !regionRE.MatchString(r) {
-			return invalidValue("The Region '%s' in %s is not a valid Region name.", r, param)
+			return invalidValue("The Region '%s' in %s is not a valid Region name.", echo(r), param)
 		}
 		if seen[r] {
 			return invalidValue("The Region '%s' is listed more than once in %s.", r, param)
@@ -95,6 +95,20 @@ func validateRegions(regions []string, param string) error {
 		seen[r] = true
 	}
 	return nil
+}
+
+// echo bounds a client-supplied value quoted in an error message (cut on a
+// rune boundary), so a huge value does not come back as a huge error.
+func echo(s string) string {
+	const max = 100
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 func oneOf(v *string, param string, allowed ...string) error {
@@ -106,7 +120,7 @@ func oneOf(v *string, param string, allowed ...string) error {
 			return nil
 		}
 	}
-	return invalidValue("Value (%s) for parameter %s is invalid. Expected one of: %s.", *v, param, strings.Join(allowed, ", "))
+	return invalidValue("Value (%s) for parameter %s is invalid. Expected one of: %s.", echo(*v), param, strings.Join(allowed, ", "))
 }
 
 // parseCIDR parses a client CIDR: it must be well formed and canonical (no
@@ -114,10 +128,10 @@ func oneOf(v *string, param string, allowed ...string) error {
 func parseCIDR(s, param string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil || p.Addr().Zone() != "" || p.Addr().Is4In6() {
-		return netip.Prefix{}, invalidValue("The value '%s' for parameter %s is not a valid CIDR.", s, param)
+		return netip.Prefix{}, invalidValue("The value '%s' for parameter %s is not a valid CIDR.", echo(s), param)
 	}
 	if p.Masked() != p {
-		return netip.Prefix{}, invalidValue("The CIDR '%s' for parameter %s is not canonical: the network address of that block is %s.", s, param, p.Masked())
+		return netip.Prefix{}, invalidValue("The CIDR '%s' for parameter %s is not canonical: the network address of that block is %s.", echo(s), param, p.Masked())
 	}
 	return p, nil
 }
@@ -129,7 +143,7 @@ func parseFamilyCIDR(s, param, family string) (netip.Prefix, error) {
 		return p, err
 	}
 	if familyOf(p) != family {
-		return netip.Prefix{}, invalidValue("The CIDR '%s' for parameter %s is not an %s CIDR.", s, param, family)
+		return netip.Prefix{}, invalidValue("The CIDR '%s' for parameter %s is not an %s CIDR.", echo(s), param, family)
 	}
 	return p, nil
 }
