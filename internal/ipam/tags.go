@@ -28,6 +28,13 @@ var hexID = regexp.MustCompile(`^[0-9a-f]{8,64}$`)
 // kindOf tells which resource an id names, refusing ids of resources that
 // are not IPAM resources or carry no tags here.
 func kindOf(id string) (taggable, error) {
+	// Pool CIDRs and resource discoveries have ids under the prefixes below
+	// but carry no tags here.
+	for _, p := range []string{"ipam-pool-cidr-", "ipam-res-disco-"} {
+		if strings.HasPrefix(id, p) {
+			return taggable{}, errorf(CodeInvalidID, "The ID '%s' is not valid: ipamd tags IPAM, scope, pool and pool allocation IDs.", clip(id, 100))
+		}
+	}
 	for _, t := range taggables {
 		if rest, ok := strings.CutPrefix(id, t.prefix); ok {
 			if !hexID.MatchString(rest) {
