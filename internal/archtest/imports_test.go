@@ -1,0 +1,43 @@
+// Package archtest holds the test that keeps the layers' imports pointing
+// inward (docs/architecture.md).
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/ipamd/ipamd/"
+
+// forbidden lists, per package, what it must never depend on, directly or
+// through anything it imports.
+var forbidden = map[string][]string{
+	"internal/cidr":           {"net/http", "database/sql", "encoding/xml", "log/slog", module + "internal/"},
+	"internal/ipam":           {"net/http", "database/sql", "encoding/xml", module + "internal/api", module + "internal/store", module + "internal/ec2query", module + "internal/sigv4"},
+	"internal/ec2query":       {"database/sql", module + "internal/"},
+	"internal/sigv4":          {"database/sql", "encoding/xml", module + "internal/"},
+	"internal/api":            {"database/sql", module + "internal/store"},
+	"internal/store/sqlite":   {"net/http", module + "internal/api", module + "internal/ec2query"},
+	"internal/store/postgres": {"net/http", module + "internal/api", module + "internal/ec2query"},
+}
+
+func TestImportsPointInward(t *testing.T) {
+	for pkg, bad := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", module+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == module+pkg {
+				continue
+			}
+			for _, b := range bad {
+				if dep == b || (strings.HasSuffix(b, "/") && strings.HasPrefix(dep, b)) ||
+					strings.HasPrefix(dep, b+"/") {
+					t.Errorf("%s depends on %s", pkg, dep)
+				}
+			}
+		}
+	}
+}
