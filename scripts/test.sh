@@ -20,6 +20,10 @@ echo "== short fuzz runs"
 go test -run '^$' -fuzz '^FuzzSetOps$' -fuzztime 10s ./internal/cidr
 go test -run '^$' -fuzz '^FuzzParams$' -fuzztime 5s ./internal/ec2query
 go test -run '^$' -fuzz '^FuzzVerify$' -fuzztime 5s ./internal/sigv4
+go test -run '^$' -fuzz '^FuzzParseCIDR$' -fuzztime 5s ./internal/ipam
+# A whole signed request through the API handler on SQLite; the first build
+# instruments the SQLite driver and is slow on a cold cache.
+go test -run '^$' -fuzz '^FuzzHandler$' -fuzztime 10s -fuzzminimizetime 5s ./internal/e2e/hostile/handlerfuzz
 
 if [ -x tests/compat/run.sh ]; then
   echo "== python compatibility suite (boto3 + aws cli)"

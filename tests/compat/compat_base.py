@@ -1,0 +1,110 @@
+"""Shared helpers for the compatibility suite: clients and small fixtures.
+
+The server is started by run.sh; IPAMD_ENDPOINT says where. Every test case
+builds the objects it needs in the development account (test/test); the
+server runs with --max-ipams high enough for one IPAM per test.
+"""
+
+import concurrent.futures
+import ipaddress
+import os
+import re
+import unittest
+import uuid
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT = os.environ.get("IPAMD_ENDPOINT", "")
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+
+ID17 = r"0[0-9a-f]{16}"
+IPAM_ID = re.compile(r"^ipam-" + ID17 + r"$")
+SCOPE_ID = re.compile(r"^ipam-scope-" + ID17 + r"$")
+POOL_ID = re.compile(r"^ipam-pool-" + ID17 + r"$")
+ALLOC_ID = re.compile(r"^ipam-pool-alloc-0[0-9a-f]{32}$")
+POOL_CIDR_ID = re.compile(r"^ipam-pool-cidr-0[0-9a-f]{32}$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def client(validate=True):
+    """An EC2 client for the development account. validate=False turns off
+    botocore's client-side parameter checks so bad input reaches the server."""
+    cfg = Config(retries={"max_attempts": 1, "mode": "standard"},
+                 parameter_validation=validate)
+    return boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION,
+                        aws_access_key_id="test", aws_secret_access_key="test", config=cfg)
+
+
+class Base(unittest.TestCase):
+    maxDiff = None
+
+    @classmethod
+    def setUpClass(cls):
+        if not ENDPOINT:
+            raise unittest.SkipTest("IPAMD_ENDPOINT is not set; run tests/compat/run.sh")
+        cls.ec2 = client()
+        cls.raw = client(validate=False)
+
+    # --- assertions -------------------------------------------------------
+
+    def assertClientError(self, fn, code, status=400, message=None, **kwargs):
+        """Calls fn(**kwargs) and checks the EC2 error it raises."""
+        with self.assertRaises(ClientError) as cm:
+            fn(**kwargs)
+        err = cm.exception.response
+        self.assertEqual(err["Error"]["Code"], code, err)
+        self.assertEqual(err["ResponseMetadata"]["HTTPStatusCode"], status, err)
+        self.assertRegex(err["ResponseMetadata"]["RequestId"], UUID_RE)
+        if message is not None:
+            self.assertIn(message, err["Error"]["Message"])
+        return err
+
+    # --- fixtures ---------------------------------------------------------
+
+    def new_ipam(self, **kwargs):
+        ipam = self.ec2.create_ipam(**kwargs)["Ipam"]
+        self.addCleanup(self._delete_ipam, ipam["IpamId"])
+        return ipam
+
+    def _delete_ipam(self, ipam_id):
+        try:
+            self.ec2.delete_ipam(IpamId=ipam_id, Cascade=True)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "InvalidIpamId.NotFound":
+                raise
+
+    def new_pool(self, scope_id, cidr=None, **kwargs):
+        kwargs.setdefault("AddressFamily", "ipv4")
+        pool = self.ec2.create_ipam_pool(IpamScopeId=scope_id, **kwargs)["IpamPool"]
+        if cidr:
+            self.ec2.provision_ipam_pool_cidr(IpamPoolId=pool["IpamPoolId"], Cidr=cidr)
+        return pool
+
+    def ipam_and_pool(self, cidr="10.0.0.0/16", **pool_kwargs):
+        ipam = self.new_ipam()
+        pool = self.new_pool(ipam["PrivateDefaultScopeId"], cidr, **pool_kwargs)
+        return ipam, pool
+
+    def allocate_many(self, pool_id, n, netmask, workers=4):
+        """n allocations of /netmask in pool_id, in parallel; returns their CIDRs."""
+        def work(count):
+            c = client()
+            return [c.allocate_ipam_pool_cidr(IpamPoolId=pool_id, NetmaskLength=netmask)
+                    ["IpamPoolAllocation"]["Cidr"] for _ in range(count)]
+        shares = [n // workers + (1 if i < n % workers else 0) for i in range(workers)]
+        with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+            out = []
+            for part in ex.map(work, shares):
+                out.extend(part)
+        return out
+
+
+def token():
+    return str(uuid.uuid4())
+
+
+def net(cidr):
+    return ipaddress.ip_network(cidr)
