@@ -40,6 +40,7 @@ type signOpts struct {
 	at                            time.Time
 	style                         string // "boto3" or "gosdk"
 	token                         string
+	payload                       string // presigned payload hash; default UNSIGNED-PAYLOAD
 }
 
 func defaults(o signOpts) signOpts {
@@ -108,7 +109,11 @@ func signGET(t testing.TB, query string, expires int, o signOpts) (*http.Request
 		t.Fatal(err)
 	}
 	creds := aws.Credentials{AccessKeyID: o.akid, SecretAccessKey: o.secret, SessionToken: o.token}
-	signed, hdr, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req, "UNSIGNED-PAYLOAD", o.service, o.region, o.at)
+	payload := "UNSIGNED-PAYLOAD"
+	if o.payload != "" {
+		payload = o.payload
+	}
+	signed, hdr, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req, payload, o.service, o.region, o.at)
 	if err != nil {
 		t.Fatal(err)
 	}
