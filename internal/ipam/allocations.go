@@ -33,58 +33,60 @@ func (s *Service) AllocateIpamPoolCidr(ctx context.Context, c Caller, in Allocat
 	if err != nil {
 		return nil, err
 	}
-	var out *Allocation
-	defer s.gates.enter(in.PoolID)()
-	err = s.update(ctx, func(tx Tx, o *op) error {
-		p, err := s.lockPool(tx, c, in.PoolID)
+	j := &allocJob{ctx: ctx, c: c, in: in, tags: tags, wake: make(chan bool, 1)}
+	s.allocs.do(in.PoolID, j, s.runAllocations)
+	return j.out, j.err
+}
+
+// allocateIn is one allocation inside a write transaction. It returns a
+// domain *Error only before it has written anything, so a batch can carry
+// on past a refused request; any other error spoils the transaction.
+func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInput, tags []Tag) (*Allocation, error) {
+	p, err := s.lockPool(tx, c, in.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	req, err := allocationRequest(p, in)
+	if err != nil {
+		return nil, err
+	}
+	space, err := o.space(tx, p)
+	if err != nil {
+		return nil, err
+	}
+	if in.PreviewNextCidr {
+		prefix, err := space.Preview(req.bits, req.cons)
 		if err != nil {
-			return err
+			return nil, noSpace(space, p, err)
 		}
-		req, err := allocationRequest(p, in)
-		if err != nil {
-			return err
+		if in.DryRun {
+			return nil, errDryRun
 		}
-		space, err := o.space(tx, p)
-		if err != nil {
-			return err
-		}
-		if in.PreviewNextCidr {
-			prefix, err := space.Preview(req.bits, req.cons)
-			if err != nil {
-				return noSpace(space, p, err)
-			}
-			if in.DryRun {
-				return errDryRun
-			}
-			out = &Allocation{CIDR: prefix}
-			return nil
-		}
-		params := in
-		params.ClientToken, params.DryRun = "", false // neither changes what the call means
-		out, err = idempotent(tx, c, "AllocateIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*Allocation, error) {
-			prefix := req.prefix
-			if prefix.IsValid() {
-				if err := s.reserveIn(tx, p, space, prefix, "pool", in.DryRun); err != nil {
-					return nil, err
-				}
-			} else if in.DryRun {
-				if _, err := space.Preview(req.bits, req.cons); err != nil {
-					return nil, noSpace(space, p, err)
-				}
-				return nil, errDryRun
-			} else if prefix, err = space.Allocate(req.bits, req.cons); err != nil {
-				return nil, noSpace(space, p, err)
-			}
-			a := &Allocation{ID: newID("ipam-pool-alloc-", 32), PoolID: p.ID, OwnerID: p.OwnerID, CIDR: prefix,
-				Description: deref(in.Description, ""), ResourceType: ResourceCustom, ResourceOwner: c.AccountID, Tags: tags}
-			if err := tx.InsertAllocation(a); err != nil {
+		return &Allocation{CIDR: prefix}, nil
+	}
+	params := in
+	params.ClientToken, params.DryRun = "", false // neither changes what the call means
+	return idempotent(tx, c, "AllocateIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*Allocation, error) {
+		prefix := req.prefix
+		if prefix.IsValid() {
+			if err := s.reserveIn(tx, p, space, prefix, "pool", in.DryRun); err != nil {
 				return nil, err
 			}
-			return a, o.bump(tx, p)
-		})
-		return err
+		} else if in.DryRun {
+			if _, err := space.Preview(req.bits, req.cons); err != nil {
+				return nil, noSpace(space, p, err)
+			}
+			return nil, errDryRun
+		} else if prefix, err = space.Allocate(req.bits, req.cons); err != nil {
+			return nil, noSpace(space, p, err)
+		}
+		a := &Allocation{ID: newID("ipam-pool-alloc-", 32), PoolID: p.ID, OwnerID: p.OwnerID, CIDR: prefix,
+			Description: deref(in.Description, ""), ResourceType: ResourceCustom, ResourceOwner: c.AccountID, Tags: tags}
+		if err := tx.InsertAllocation(a); err != nil {
+			return nil, err
+		}
+		return a, o.bump(tx, p)
 	})
-	return out, err
 }
 
 type allocRequest struct {

@@ -36,6 +36,7 @@ type Service struct {
 	limits Limits
 	spaces spaceCache
 	gates  gates
+	allocs batcher
 
 	keyMu    sync.Mutex
 	tokenKey []byte
@@ -64,7 +65,10 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) erro
 	o := &op{s: s}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		o.reset() // a retried transaction starts from clean caches
-		return fn(tx, o)
+		if err := fn(tx, o); err != nil {
+			return err
+		}
+		return o.flush(tx)
 	})
 	o.finish(err == nil)
 	return domainErr(err)

@@ -53,6 +53,7 @@ type heldSpace struct {
 	e       *spaceEntry
 	pool    *Pool
 	deleted bool
+	dirty   bool   // version bumped, row not yet written
 	version int64  // pool version the set reflected when taken
 	gen     uint64 // set generation when taken
 }
@@ -62,6 +63,9 @@ type heldSpace struct {
 func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 	for _, h := range o.held {
 		if h.pool.ID == p.ID {
+			// A second read of the row in this transaction does not see the
+			// bumps that are not written yet.
+			p.Version = h.pool.Version
 			h.pool = p
 			return h.e.set, nil
 		}
@@ -83,16 +87,31 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 	return e.set, nil
 }
 
-// bump records a change of p's address space: the version moves on and the
-// row is written, which is what tells other nodes their cache is stale.
+// bump records a change of p's address space: the version moves on, and the
+// row is written before commit (once per transaction, however many changes
+// it made), which is what tells other nodes their cache is stale.
 func (o *op) bump(tx Tx, p *Pool) error {
 	p.Version++
 	for _, h := range o.held {
 		if h.pool.ID == p.ID {
-			h.pool = p
+			h.pool, h.dirty = p, true
+			return nil
 		}
 	}
 	return tx.UpdatePool(p)
+}
+
+// flush writes the rows of the pools bumped in this transaction.
+func (o *op) flush(tx Tx) error {
+	for _, h := range o.held {
+		if h.dirty && !h.deleted {
+			if err := tx.UpdatePool(h.pool); err != nil {
+				return err
+			}
+			h.dirty = false
+		}
+	}
+	return nil
 }
 
 // forget marks a pool deleted so its cache entry goes away on commit.
