@@ -42,9 +42,12 @@ func (s *Service) AllocateIpamPoolCidr(ctx context.Context, c Caller, in Allocat
 // domain *Error only before it has written anything, so a batch can carry
 // on past a refused request; any other error spoils the transaction.
 func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInput, tags []Tag) (*Allocation, error) {
-	p, err := s.lockPool(tx, c, in.PoolID)
-	if err != nil {
-		return nil, err
+	p := o.lockedPool(in.PoolID, c.AccountID)
+	if p == nil {
+		var err error
+		if p, err = s.lockPool(tx, c, in.PoolID); err != nil {
+			return nil, err
+		}
 	}
 	req, err := allocationRequest(p, in)
 	if err != nil {

@@ -87,6 +87,17 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 	return e.set, nil
 }
 
+// lockedPool returns the pool if this transaction already locked it and
+// holds its space (a batch's later requests), saving a round trip.
+func (o *op) lockedPool(id, owner string) *Pool {
+	for _, h := range o.held {
+		if h.pool.ID == id && h.pool.OwnerID == owner && !h.deleted {
+			return h.pool
+		}
+	}
+	return nil
+}
+
 // bump records a change of p's address space: the version moves on, and the
 // row is written before commit (once per transaction, however many changes
 // it made), which is what tells other nodes their cache is stale.
