@@ -40,7 +40,7 @@ type Server struct {
 	Dir     string
 	Store   ipam.Store
 	Service *ipam.Service
-	logs    syncBuffer
+	logs    LogBuffer
 	opts    Options
 	http    *httptest.Server
 }
@@ -137,18 +137,19 @@ func (p PlainBody) RoundTrip(r *http.Request) (*http.Response, error) {
 // Ctx is a background context for test calls.
 func Ctx() context.Context { return context.Background() }
 
-type syncBuffer struct {
+// LogBuffer collects a log that one goroutine writes while another reads.
+type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()

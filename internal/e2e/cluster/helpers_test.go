@@ -9,9 +9,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -34,40 +32,15 @@ import (
 // server, e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
 const urlEnv = "IPAMD_TEST_DATABASE_URL"
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildBin  string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	testserver.RemoveBinary()
 	os.Exit(code)
 }
 
-// binary builds ./cmd/ipamd once per test binary run. CI runs these tests
-// (they are the proof that nodes never overlap), so there is no -short skip.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "ipamd-cluster-"); buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "ipamd")
-		out, err := exec.Command("go", "build", "-o", buildBin, "github.com/ipamd/ipamd/cmd/ipamd").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
-}
+// binary is the real ipamd. CI runs these tests (they are the proof that
+// nodes never overlap), so there is no -short skip.
+func binary(t *testing.T) string { return testserver.Binary(t) }
 
 // newDatabase creates a randomly named database on the test server, drops it
 // (WITH (FORCE)) when the test ends, and returns its URL. It skips the test
@@ -113,16 +86,7 @@ func newDatabase(t *testing.T) *url.URL {
 	return &v
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func freePort(t *testing.T) string { return testserver.FreePort(t) }
 
 // node is one `ipamd serve` process. Its log goes to a file, so a long load
 // does not pile up in memory; a failing test prints the tail.

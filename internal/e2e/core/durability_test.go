@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -143,59 +141,27 @@ func TestRestartKeepsEverything(t *testing.T) {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildBin  string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	testserver.RemoveBinary()
 	os.Exit(code)
 }
 
-// binary builds ./cmd/ipamd once per test binary run, shared by the tests
-// that run it.
+// binary is the real ipamd, built once and shared by the tests that run it.
 func binary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the ipamd binary")
 	}
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "ipamd-e2e-"); buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "ipamd")
-		out, err := exec.Command("go", "build", "-o", buildBin, "github.com/ipamd/ipamd/cmd/ipamd").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
+	return testserver.Binary(t)
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func freePort(t *testing.T) string { return testserver.FreePort(t) }
 
 type process struct {
 	cmd    *exec.Cmd
 	addr   string
-	stderr *logBuffer
+	stderr *testserver.LogBuffer
 	done   chan error
 }
 
@@ -205,7 +171,7 @@ func startBinary(t *testing.T, bin, addr, dataDir string, extra ...string) *proc
 	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "IPAMD_CREDENTIALS=", "IPAMD_DATABASE_URL=")
-	p := &process{cmd: cmd, addr: addr, stderr: &logBuffer{}, done: make(chan error, 1)}
+	p := &process{cmd: cmd, addr: addr, stderr: &testserver.LogBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -254,25 +220,6 @@ func (p *process) wait(t *testing.T, timeout time.Duration) error {
 		t.Fatalf("ipamd did not exit within %v\n%s", timeout, p.stderr)
 		return nil
 	}
-}
-
-// logBuffer collects the child's stderr; exec writes it from its own
-// goroutine while the test may read it for a failure message.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestBinaryKillAndRestart: every acknowledged write survives SIGKILL of

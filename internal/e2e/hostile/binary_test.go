@@ -1,7 +1,6 @@
 package hostile
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -20,7 +19,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,42 +28,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/ipamd/ipamd/internal/sigv4"
-)
-
-var (
-	buildOnce sync.Once
-	binDir    string
-	binPath   string
-	buildErr  error
+	"github.com/ipamd/ipamd/internal/testserver"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
+	testserver.RemoveBinary()
 	os.Exit(code)
 }
 
-// ipamdBinary builds cmd/ipamd once per test run.
-func ipamdBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "ipamd-hostile-")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "ipamd")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/ipamd/ipamd/cmd/ipamd").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func ipamdBinary(t *testing.T) string { return testserver.Binary(t) }
 
 // writeCredentials writes a credentials file of accounts with mode perm.
 func writeCredentials(t *testing.T, perm os.FileMode, accounts ...sigv4.Account) string {
@@ -93,26 +65,9 @@ func writeCredentials(t *testing.T, perm os.FileMode, accounts ...sigv4.Account)
 	return path
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type process struct {
 	cmd  *exec.Cmd
-	logs *lockedBuffer
+	logs *testserver.LogBuffer
 	addr string
 	done chan error
 }
@@ -123,7 +78,7 @@ var listenRE = regexp.MustCompile(`listen(=|":)"?(127\.0\.0\.1:\d+)`)
 // says where it listens. It is stopped (SIGTERM) when the test ends.
 func startIpamd(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{logs: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &process{logs: &testserver.LogBuffer{}, done: make(chan error, 1)}
 	all := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)
 	p.cmd = exec.Command(ipamdBinary(t), all...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -168,7 +123,7 @@ func runIpamdExpectingFailure(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	all := append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)
 	cmd := exec.Command(ipamdBinary(t), all...)
-	var out lockedBuffer
+	var out testserver.LogBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
