@@ -33,18 +33,7 @@ func (s *Service) ProvisionIpamPoolCidr(ctx context.Context, c Caller, in Provis
 	}
 	var out *PoolCIDR
 	err := s.update(ctx, func(tx Tx, o *op) error {
-		// Read the pool unlocked to learn its source; lock the source first.
-		peek, err := s.getPool(tx, c, in.PoolID)
-		if err != nil {
-			return err
-		}
-		var src *Pool
-		if peek.SourcePoolID != "" {
-			if src, err = tx.LockPool(c.AccountID, peek.SourcePoolID); err != nil {
-				return err
-			}
-		}
-		p, err := s.lockPool(tx, c, in.PoolID)
+		p, src, err := s.lockWithSource(tx, c, in.PoolID)
 		if err != nil {
 			return err
 		}
@@ -152,6 +141,23 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 	r := *pc
 	r.State = CidrPendingProvision
 	return &r, nil
+}
+
+// lockWithSource locks a pool and, first (parents before children), its
+// source pool if it has one: a change to a nested pool's CIDRs is a change
+// to its source's allocations too.
+func (s *Service) lockWithSource(tx Tx, c Caller, id string) (p, src *Pool, err error) {
+	peek, err := s.getPool(tx, c, id) // unlocked: only to learn the source
+	if err != nil {
+		return nil, nil, err
+	}
+	if peek.SourcePoolID != "" {
+		if src, err = tx.LockPool(c.AccountID, peek.SourcePoolID); err != nil {
+			return nil, nil, err
+		}
+	}
+	p, err = s.lockPool(tx, c, id)
+	return p, src, err
 }
 
 // checkTopLevelCIDR enforces that a top-level pool's CIDR is free in its
@@ -266,21 +272,11 @@ func (s *Service) DeprovisionIpamPoolCidr(ctx context.Context, c Caller, in Depr
 	}
 	var out *PoolCIDR
 	err := s.update(ctx, func(tx Tx, o *op) error {
-		peek, err := s.getPool(tx, c, in.PoolID)
+		p, src, err := s.lockWithSource(tx, c, in.PoolID)
 		if err != nil {
 			return err
 		}
-		prefix, err := parseFamilyCIDR(in.CIDR, "Cidr", peek.AddressFamily)
-		if err != nil {
-			return err
-		}
-		var src *Pool
-		if peek.SourcePoolID != "" {
-			if src, err = tx.LockPool(c.AccountID, peek.SourcePoolID); err != nil {
-				return err
-			}
-		}
-		p, err := s.lockPool(tx, c, in.PoolID)
+		prefix, err := parseFamilyCIDR(in.CIDR, "Cidr", p.AddressFamily)
 		if err != nil {
 			return err
 		}
