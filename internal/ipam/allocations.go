@@ -72,7 +72,7 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 	return idempotent(tx, c, "AllocateIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*Allocation, error) {
 		prefix := req.prefix
 		if prefix.IsValid() {
-			if err := s.reserveIn(tx, p, space, prefix, "pool", in.DryRun); err != nil {
+			if err := s.reserveIn(tx, o, p, space, prefix, "pool", in.DryRun); err != nil {
 				return nil, err
 			}
 		} else if in.DryRun {
@@ -80,7 +80,7 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 				return nil, noSpace(space, p, err)
 			}
 			return nil, errDryRun
-		} else if prefix, err = space.Allocate(req.bits, req.cons); err != nil {
+		} else if prefix, err = o.allocate(p, req.bits, req.cons); err != nil {
 			return nil, noSpace(space, p, err)
 		}
 		a := &Allocation{ID: newID("ipam-pool-alloc-", 32), PoolID: p.ID, OwnerID: p.OwnerID, CIDR: prefix,
@@ -173,11 +173,10 @@ func (s *Service) ReleaseIpamPoolAllocation(ctx context.Context, c Caller, in Re
 		if in.DryRun {
 			return errDryRun
 		}
-		space, err := o.space(tx, p)
-		if err != nil {
+		if _, err := o.space(tx, p); err != nil {
 			return err
 		}
-		if err := space.Release(prefix); err != nil {
+		if err := o.free(p, prefix); err != nil {
 			return err
 		}
 		if err := tx.DeleteAllocation(a.ID); err != nil {

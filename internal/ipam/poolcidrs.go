@@ -101,7 +101,7 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 			if err := checkAllocationRules(src, prefix.Bits()); err != nil {
 				return nil, err
 			}
-			if err := s.reserveIn(tx, src, srcSpace, prefix, "source pool", in.DryRun); err != nil {
+			if err := s.reserveIn(tx, o, src, srcSpace, prefix, "source pool", in.DryRun); err != nil {
 				return nil, err
 			}
 		} else {
@@ -114,7 +114,7 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 				}
 				return nil, errDryRun
 			}
-			if prefix, err = srcSpace.Allocate(*in.NetmaskLength, nil); err != nil {
+			if prefix, err = o.allocate(src, *in.NetmaskLength, nil); err != nil {
 				return nil, noSpace(srcSpace, src, err)
 			}
 		}
@@ -128,7 +128,7 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 		}
 		pc.AllocationID = a.ID
 	}
-	if err := space.AddPool(prefix); err != nil {
+	if err := o.addCIDR(p, prefix); err != nil {
 		return nil, invalidValue("The CIDR %s cannot be provisioned to pool %s: %v.", prefix, p.ID, err)
 	}
 	pc.CIDR = prefix
@@ -204,7 +204,7 @@ func (s *Service) checkTopLevelCIDR(tx Tx, c Caller, p *Pool, prefix netip.Prefi
 
 // reserveIn takes an exact prefix out of pool p's space, explaining a refusal
 // by naming what is in the way.
-func (s *Service) reserveIn(tx Tx, p *Pool, space *cidr.Set, prefix netip.Prefix, what string, dryRun bool) error {
+func (s *Service) reserveIn(tx Tx, o *op, p *Pool, space *cidr.Set, prefix netip.Prefix, what string, dryRun bool) error {
 	if !space.Contains(prefix) {
 		return invalidValue("The CIDR %s is not within a CIDR provisioned to the %s %s.", prefix, what, p.ID)
 	}
@@ -214,14 +214,16 @@ func (s *Service) reserveIn(tx Tx, p *Pool, space *cidr.Set, prefix netip.Prefix
 	if dryRun {
 		return errDryRun
 	}
-	if err := space.Reserve(prefix); err != nil {
+	if err := o.reserve(p, prefix); err != nil {
 		return s.overlapError(tx, p, space, prefix)
 	}
 	return nil
 }
 
 func (s *Service) overlapError(tx Tx, p *Pool, space *cidr.Set, prefix netip.Prefix) error {
-	err := space.Reserve(prefix) // only to learn the colliding address
+	// A probe, undone below, so not an o.reserve: only to learn the
+	// colliding address.
+	err := space.Reserve(prefix)
 	var oe *cidr.OverlapError
 	if errors.As(err, &oe) {
 		if a, gerr := tx.AllocationAt(p.ID, oe.Addr); gerr == nil && a.CIDR.Overlaps(prefix) {
@@ -311,7 +313,7 @@ func (s *Service) DeprovisionIpamPoolCidr(ctx context.Context, c Caller, in Depr
 		if in.DryRun {
 			return errDryRun
 		}
-		if err := space.RemovePool(prefix); err != nil {
+		if err := o.removeCIDR(p, prefix); err != nil {
 			return err
 		}
 		pc.State = CidrDeprovisioned
@@ -319,11 +321,10 @@ func (s *Service) DeprovisionIpamPoolCidr(ctx context.Context, c Caller, in Depr
 			return err
 		}
 		if src != nil && pc.AllocationID != "" {
-			srcSpace, err := o.space(tx, src)
-			if err != nil {
+			if _, err := o.space(tx, src); err != nil {
 				return err
 			}
-			if err := srcSpace.Release(prefix); err != nil {
+			if err := o.free(src, prefix); err != nil {
 				return err
 			}
 			if err := tx.DeleteAllocation(pc.AllocationID); err != nil {

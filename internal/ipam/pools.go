@@ -335,8 +335,7 @@ func (s *Service) returnToSource(tx Tx, o *op, child, src *Pool) error {
 	if err != nil {
 		return err
 	}
-	space, err := o.space(tx, src)
-	if err != nil {
+	if _, err := o.space(tx, src); err != nil {
 		return err
 	}
 	changed := false
@@ -344,7 +343,7 @@ func (s *Service) returnToSource(tx Tx, o *op, child, src *Pool) error {
 		if pc.State != CidrProvisioned || pc.AllocationID == "" {
 			continue
 		}
-		if err := space.Release(pc.CIDR); err != nil {
+		if err := o.free(src, pc.CIDR); err != nil {
 			return err
 		}
 		if err := tx.DeleteAllocation(pc.AllocationID); err != nil {
@@ -363,6 +362,9 @@ func (s *Service) returnToSource(tx Tx, o *op, child, src *Pool) error {
 func (s *Service) dropPool(tx Tx, o *op, p *Pool) error {
 	o.s.spaces.drop(p.ID)
 	o.forget(p.ID)
+	if err := tx.DeletePoolChanges(p.ID); err != nil {
+		return err
+	}
 	if err := tx.DeletePoolAllocations(p.ID); err != nil {
 		return err
 	}

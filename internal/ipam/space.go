@@ -2,6 +2,7 @@ package ipam
 
 import (
 	"fmt"
+	"net/netip"
 	"sync"
 
 	"github.com/ipamd/ipamd/internal/cidr"
@@ -53,29 +54,46 @@ type heldSpace struct {
 	e       *spaceEntry
 	pool    *Pool
 	deleted bool
-	dirty   bool   // version bumped, row not yet written
-	version int64  // pool version the set reflected when taken
-	gen     uint64 // set generation when taken
+	dirty   bool         // version bumped, row not yet written
+	changes []PoolChange // this transaction's changes, logged under the new version
+	version int64        // pool version the set reflected when taken
+	gen     uint64       // set generation when taken
 }
+
+// The change log keeps at least keepVersions versions of each pool: enough
+// for any node that is not far behind. It is pruned only on every
+// pruneEvery-th version (versions move by exactly one per transaction, so
+// each multiple is hit once), so it holds at most keepVersions+pruneEvery.
+const (
+	keepVersions = 10000
+	pruneEvery   = 1000
+)
 
 // space returns pool p's free space, current as of p.Version. p must have
 // been read with tx.LockPool; callers lock parents before children.
 func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
-	for _, h := range o.held {
-		if h.pool.ID == p.ID {
-			// A second read of the row in this transaction does not see the
-			// bumps that are not written yet.
-			p.Version = h.pool.Version
-			h.pool = p
-			return h.e.set, nil
-		}
+	if h := o.heldFor(p.ID); h != nil {
+		// A second read of the row in this transaction does not see the
+		// bumps that are not written yet.
+		p.Version = h.pool.Version
+		h.pool = p
+		return h.e.set, nil
 	}
 	e := o.s.spaces.entry(p.ID)
 	e.mu.Lock()
 	h := &heldSpace{e: e, pool: p, version: p.Version}
 	o.held = append(o.held, h)
-	if e.set == nil || e.version != p.Version {
-		e.set = nil
+	if e.set != nil && e.version != p.Version {
+		ok, err := catchUp(tx, e.set, p.ID, e.version, p.Version)
+		if err != nil {
+			e.set = nil
+			return nil, err
+		}
+		if !ok {
+			e.set = nil
+		}
+	}
+	if e.set == nil {
 		set, err := loadSpace(tx, p)
 		if err != nil {
 			return nil, err
@@ -85,6 +103,61 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 	h.gen = e.set.Generation()
 	e.version = -1
 	return e.set, nil
+}
+
+// catchUp brings set, which reflects version from of the pool, to version
+// to by applying the change log: a few rows instead of the pool's whole
+// allocation list. It reports false when the log cannot do it (pruned,
+// missing a version, or a change that does not apply); the set may then be
+// half-changed and must be reloaded. It never applies a partial log.
+func catchUp(tx Tx, set *cidr.Set, poolID string, from, to int64) (bool, error) {
+	if from < 0 || from >= to || to-from > keepVersions {
+		return false, nil
+	}
+	log, err := tx.PoolChangesSince(poolID, from)
+	if err != nil {
+		return false, err
+	}
+	if int64(len(log)) < to-from {
+		return false, nil
+	}
+	log = log[:to-from]
+	for i, v := range log {
+		if v.Version != from+1+int64(i) {
+			return false, nil
+		}
+	}
+	for _, v := range log {
+		for _, c := range v.Changes {
+			if applyChange(set, c) != nil {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+func applyChange(set *cidr.Set, c PoolChange) error {
+	switch c.Kind {
+	case ChangeTake:
+		return set.Reserve(c.Prefix) // the set holds free space only: where it came from does not matter
+	case ChangeFree:
+		return set.Release(c.Prefix)
+	case ChangeAdd:
+		return set.AddPool(c.Prefix)
+	case ChangeRemove:
+		return set.RemovePool(c.Prefix)
+	}
+	return fmt.Errorf("pool change kind %q", c.Kind)
+}
+
+func (o *op) heldFor(poolID string) *heldSpace {
+	for _, h := range o.held {
+		if h.pool.ID == poolID {
+			return h
+		}
+	}
+	return nil
 }
 
 // lockedPool returns the pool if this transaction already locked it and
@@ -98,28 +171,98 @@ func (o *op) lockedPool(id, owner string) *Pool {
 	return nil
 }
 
-// bump records a change of p's address space: the version moves on, and the
-// row is written before commit (once per transaction, however many changes
-// it made), which is what tells other nodes their cache is stale.
-func (o *op) bump(tx Tx, p *Pool) error {
-	p.Version++
-	for _, h := range o.held {
-		if h.pool.ID == p.ID {
-			h.pool, h.dirty = p, true
-			return nil
-		}
+// The mutations of a held pool's space. Each changes the set and records
+// the change for the log, so no change can reach one without the other;
+// nothing else may change a held set (but see overlapError's probe).
+
+// allocate takes the lowest free block of bits from p's space.
+func (o *op) allocate(p *Pool, bits int, cons *cidr.Constraints) (netip.Prefix, error) {
+	h := o.mustHold(p)
+	prefix, err := h.e.set.Allocate(bits, cons)
+	if err == nil {
+		h.record(PoolChange{ChangeTake, prefix})
 	}
+	return prefix, err
+}
+
+// reserve takes exactly prefix from p's space.
+func (o *op) reserve(p *Pool, prefix netip.Prefix) error {
+	return o.change(p, PoolChange{ChangeTake, prefix})
+}
+
+// free gives prefix back to p's space.
+func (o *op) free(p *Pool, prefix netip.Prefix) error {
+	return o.change(p, PoolChange{ChangeFree, prefix})
+}
+
+// addCIDR provisions prefix to p's space.
+func (o *op) addCIDR(p *Pool, prefix netip.Prefix) error {
+	return o.change(p, PoolChange{ChangeAdd, prefix})
+}
+
+// removeCIDR deprovisions prefix from p's space.
+func (o *op) removeCIDR(p *Pool, prefix netip.Prefix) error {
+	return o.change(p, PoolChange{ChangeRemove, prefix})
+}
+
+func (o *op) change(p *Pool, c PoolChange) error {
+	h := o.mustHold(p)
+	if err := applyChange(h.e.set, c); err != nil {
+		return err
+	}
+	h.record(c)
+	return nil
+}
+
+// record logs c and bumps the version, so a change cannot go unannounced
+// even if the caller forgot o.bump.
+func (h *heldSpace) record(c PoolChange) {
+	h.changes = append(h.changes, c)
+	h.pool.Version, h.dirty = h.version+1, true
+}
+
+func (o *op) mustHold(p *Pool) *heldSpace {
+	h := o.heldFor(p.ID)
+	if h == nil {
+		panic("ipam: pool " + p.ID + " space changed without o.space")
+	}
+	return h
+}
+
+// bump records a change of p's address space: the version moves on by one
+// per transaction however many changes it made (the log keeps them all
+// under that one version), and the row is written before commit, which is
+// what tells other nodes their cache is stale.
+func (o *op) bump(tx Tx, p *Pool) error {
+	if h := o.heldFor(p.ID); h != nil {
+		p.Version = h.version + 1
+		h.pool, h.dirty = p, true
+		return nil
+	}
+	// Not held: no cached set changed. The version has no log entry, so
+	// other nodes will reload the pool, which is correct.
+	p.Version++
 	return tx.UpdatePool(p)
 }
 
-// flush writes the rows of the pools bumped in this transaction.
+// flush writes the rows of the pools bumped in this transaction and logs
+// their changes.
 func (o *op) flush(tx Tx) error {
 	for _, h := range o.held {
 		if h.dirty && !h.deleted {
 			if err := tx.UpdatePool(h.pool); err != nil {
 				return err
 			}
-			h.dirty = false
+			v := h.pool.Version
+			if err := tx.AppendPoolChanges(h.pool.ID, v, h.changes); err != nil {
+				return err
+			}
+			if v%pruneEvery == 0 && v > keepVersions {
+				if err := tx.PrunePoolChanges(h.pool.ID, v-keepVersions+1); err != nil {
+					return err
+				}
+			}
+			h.dirty, h.changes = false, nil
 		}
 	}
 	return nil

@@ -2,7 +2,9 @@ package ipam
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
+	"strings"
 )
 
 // Store is the persistence the Service consumes. Implementations live in
@@ -72,6 +74,19 @@ type Tx interface {
 	// constraints in (pool id, address, prefix length) order after q.After.
 	ListAllocations(q AllocationQuery) ([]*Allocation, error)
 
+	// AppendPoolChanges logs the changes (in the order applied) of the one
+	// transaction that moved the pool to version, so a node whose cached
+	// space is older can catch up instead of reloading the pool. Logging a
+	// version twice is an error that fails the transaction.
+	AppendPoolChanges(poolID string, version int64, changes []PoolChange) error
+	// PoolChangesSince returns the logged versions of the pool greater than
+	// version, ascending. Pruned or never logged versions are just absent.
+	PoolChangesSince(poolID string, version int64) ([]PoolVersion, error)
+	// PrunePoolChanges drops the pool's logged versions below version.
+	PrunePoolChanges(poolID string, below int64) error
+	// DeletePoolChanges drops the pool's whole log.
+	DeletePoolChanges(poolID string) error
+
 	// ClientToken returns what an idempotent call with this token answered.
 	ClientToken(owner, action, token string) (rec *TokenRecord, err error)
 	PutClientToken(rec *TokenRecord) error
@@ -98,6 +113,71 @@ type AllocationCursor struct {
 	PoolID string
 	Addr   netip.Addr
 	Bits   int
+}
+
+// ChangeKind is what a change did to a pool's free space.
+type ChangeKind byte
+
+const (
+	ChangeTake   ChangeKind = 't' // a prefix allocated, a child pool's carve-out included
+	ChangeFree   ChangeKind = 'f' // an allocation released
+	ChangeAdd    ChangeKind = 'a' // a CIDR provisioned to the pool
+	ChangeRemove ChangeKind = 'r' // a CIDR deprovisioned
+)
+
+// PoolChange is one change to a pool's free space.
+type PoolChange struct {
+	Kind   ChangeKind
+	Prefix netip.Prefix
+}
+
+// PoolVersion is what one transaction changed in a pool, moving it to
+// Version.
+type PoolVersion struct {
+	Version int64
+	Changes []PoolChange
+}
+
+// EncodePoolChanges is the compact text a store keeps a version's changes
+// as: each change is its kind letter and prefix, space-separated
+// ("t10.0.0.0/24 f10.0.1.0/24"). One row per version, not per change, keeps
+// a batch of allocations one insert.
+func EncodePoolChanges(cs []PoolChange) string {
+	var b []byte
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, byte(c.Kind))
+		b = c.Prefix.AppendTo(b)
+	}
+	return string(b)
+}
+
+// DecodePoolChanges parses what EncodePoolChanges wrote.
+func DecodePoolChanges(s string) ([]PoolChange, error) {
+	if s == "" {
+		return nil, nil
+	}
+	fields := strings.Split(s, " ")
+	out := make([]PoolChange, len(fields))
+	for i, f := range fields {
+		if len(f) < 2 {
+			return nil, fmt.Errorf("pool change %q: too short", f)
+		}
+		switch k := ChangeKind(f[0]); k {
+		case ChangeTake, ChangeFree, ChangeAdd, ChangeRemove:
+			out[i].Kind = k
+		default:
+			return nil, fmt.Errorf("pool change %q: unknown kind", f)
+		}
+		p, err := netip.ParsePrefix(f[1:])
+		if err != nil {
+			return nil, fmt.Errorf("pool change %q: %w", f, err)
+		}
+		out[i].Prefix = p
+	}
+	return out, nil
 }
 
 // TokenRecord remembers the answer to an idempotent request.

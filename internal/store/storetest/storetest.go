@@ -17,6 +17,9 @@
 //   - View runs a read-only transaction: a write inside it fails.
 //   - After Close, Update, View and Ping fail with an error wrapping
 //     ipam.ErrUnavailable.
+//   - PoolChangesSince of a pool with no log returns no versions and no
+//     error; an empty change list reads back as nil. AppendPoolChanges of a
+//     logged version fails the transaction with ipam.ErrConflict.
 //   - TokenKey is at least 32 bytes and the same across calls and reopens.
 package storetest
 
@@ -60,6 +63,7 @@ var cases = []testCase{
 	{"AllocationAt", testAllocationAt},
 	{"PoolPrefixes", testPoolPrefixes},
 	{"DeletePoolAllocations", testDeletePoolAllocations},
+	{"PoolChanges", testPoolChanges},
 	{"ListAllocations", testListAllocations},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},

@@ -1,0 +1,93 @@
+package storetest
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+)
+
+func testPoolChanges(t *testing.T, h *harness) {
+	const owner = "111111111111"
+	h.seedOwner(owner)
+	p := h.seedPool(owner, "ipam-pool-changes", "ipv4")
+	q := h.seedPool(owner, "ipam-pool-other", "ipv6")
+	change := func(k ipam.ChangeKind, s string) ipam.PoolChange {
+		return ipam.PoolChange{Kind: k, Prefix: netip.MustParsePrefix(s)}
+	}
+	v1 := ipam.PoolVersion{Version: 1, Changes: []ipam.PoolChange{change(ipam.ChangeAdd, "10.0.0.0/16")}}
+	v2 := ipam.PoolVersion{Version: 2, Changes: []ipam.PoolChange{
+		change(ipam.ChangeTake, "10.0.0.0/24"), change(ipam.ChangeTake, "10.0.1.0/24"),
+		change(ipam.ChangeFree, "10.0.0.0/24"), change(ipam.ChangeRemove, "10.0.0.0/16")}}
+	v3 := ipam.PoolVersion{Version: 3} // a version with no change is still a version
+	since := func(tx ipam.Tx, pool string, v int64) []ipam.PoolVersion {
+		t.Helper()
+		got, err := tx.PoolChangesSince(pool, v)
+		if err != nil {
+			t.Fatalf("PoolChangesSince(%s, %d): %v", pool, v, err)
+		}
+		return got
+	}
+	h.update(func(tx ipam.Tx) error {
+		for _, v := range []ipam.PoolVersion{v1, v2} {
+			if err := tx.AppendPoolChanges(p.ID, v.Version, v.Changes); err != nil {
+				return err
+			}
+		}
+		return tx.AppendPoolChanges(q.ID, 1, []ipam.PoolChange{change(ipam.ChangeAdd, "fd00::/48")})
+	})
+	// Under the pool's lock (PostgreSQL defers the write): read back in the
+	// same transaction, and after commit.
+	h.update(func(tx ipam.Tx) error {
+		if _, err := tx.LockPool(owner, p.ID); err != nil {
+			return err
+		}
+		if err := tx.AppendPoolChanges(p.ID, v3.Version, v3.Changes); err != nil {
+			return err
+		}
+		equal(t, "PoolChangesSince in the appending transaction", since(tx, p.ID, 2), []ipam.PoolVersion{v3})
+		return nil
+	})
+	h.view(func(tx ipam.Tx) error {
+		equal(t, "PoolChangesSince(0)", since(tx, p.ID, 0), []ipam.PoolVersion{v1, v2, v3})
+		equal(t, "PoolChangesSince(1)", since(tx, p.ID, 1), []ipam.PoolVersion{v2, v3})
+		equal(t, "PoolChangesSince(3)", len(since(tx, p.ID, 3)), 0)
+		equal(t, "PoolChangesSince of another pool", since(tx, q.ID, 0),
+			[]ipam.PoolVersion{{Version: 1, Changes: []ipam.PoolChange{change(ipam.ChangeAdd, "fd00::/48")}}})
+		equal(t, "PoolChangesSince of a pool with no log", len(since(tx, "ipam-pool-none", 0)), 0)
+		return nil
+	})
+	h.wantErr(ipam.ErrConflict, "AppendPoolChanges of a logged version", func(tx ipam.Tx) error {
+		return tx.AppendPoolChanges(p.ID, 2, nil)
+	})
+	h.wantErr(ipam.ErrConflict, "AppendPoolChanges of a logged version of a locked pool", func(tx ipam.Tx) error {
+		if _, err := tx.LockPool(owner, p.ID); err != nil {
+			return err
+		}
+		return tx.AppendPoolChanges(p.ID, 3, nil)
+	})
+	h.update(func(tx ipam.Tx) error {
+		if _, err := tx.LockPool(owner, p.ID); err != nil {
+			return err
+		}
+		return tx.PrunePoolChanges(p.ID, 3)
+	})
+	h.view(func(tx ipam.Tx) error {
+		equal(t, "PoolChangesSince(0) after PrunePoolChanges(3)", since(tx, p.ID, 0), []ipam.PoolVersion{v3})
+		equal(t, "other pool after PrunePoolChanges", len(since(tx, q.ID, 0)), 1)
+		return nil
+	})
+	h.update(func(tx ipam.Tx) error { return tx.DeletePoolChanges(p.ID) })
+	h.update(func(tx ipam.Tx) error { return tx.DeletePoolChanges("ipam-pool-none") })
+	h.view(func(tx ipam.Tx) error {
+		equal(t, "PoolChangesSince after DeletePoolChanges", len(since(tx, p.ID, 0)), 0)
+		equal(t, "other pool after DeletePoolChanges", len(since(tx, q.ID, 0)), 1)
+		return nil
+	})
+	// The log survives a reopen like every committed write.
+	h.reopen()
+	h.view(func(tx ipam.Tx) error {
+		equal(t, "other pool after reopen", len(since(tx, q.ID, 0)), 1)
+		return nil
+	})
+}
