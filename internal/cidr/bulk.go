@@ -6,10 +6,10 @@ import "net/netip"
 // and pairwise disjoint (ErrNotSorted). Each prefix is checked as by Reserve.
 // It is all-or-nothing: on error the Set is unchanged. A large batch is
 // applied by one linear merge of the free intervals with ps followed by a
-// balanced rebuild of the tree, O(n + len(ps)); a batch small relative to the
+// bulk load of the tree, O(n + len(ps)); a batch small relative to the
 // Set falls back to per-prefix Reserve, O(len(ps) log n).
-func (s *Set) ReserveSorted(ps []netip.Prefix) error {
-	s.gen++
+func (s *Set) ReserveSorted(ps []netip.Prefix) (err error) {
+	defer s.touched(&err)
 	rs := make([]interval, len(ps))
 	for i, p := range ps {
 		if err := s.checkPrefix(p); err != nil {
@@ -30,12 +30,13 @@ func (s *Set) ReserveSorted(ps []netip.Prefix) error {
 	if len(rs) < s.live/16 {
 		// Disjoint, so each can be checked against the current state.
 		for i, r := range rs {
-			if n := s.floor(r.lo); n == 0 || s.nodes[n].hi.less(r.hi) {
-				return s.overlapError(ps[i], r.lo, r.hi, n)
+			if _, fhi, ok := s.floor(r.lo); !ok || fhi.less(r.hi) {
+				return s.overlapError(ps[i], r.lo, r.hi)
 			}
 		}
 		for _, r := range rs {
-			s.carve(s.floor(r.lo), r.lo, r.hi)
+			t, i := s.seek(r.lo)
+			s.carveAt(t, i, r.lo, r.hi)
 		}
 		return nil
 	}
@@ -72,7 +73,7 @@ func (s *Set) ReserveSorted(ps []netip.Prefix) error {
 	}
 	if bad >= 0 {
 		r := rs[bad]
-		return s.overlapError(ps[bad], r.lo, r.hi, s.floor(r.lo))
+		return s.overlapError(ps[bad], r.lo, r.hi)
 	}
 	for _, r := range rs {
 		s.free = s.free.sub(rangeCount(r.lo, r.hi))

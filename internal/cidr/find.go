@@ -6,7 +6,7 @@ import (
 )
 
 // find locates the block Allocate(bits, c) would take: its address and the
-// free-interval node holding it.
+// free interval holding it.
 //
 // A naturally aligned block B of length bits lies inside prefix A iff
 // A.Bits() <= bits and B's start is inside A; it overlaps prefix D iff its
@@ -18,36 +18,36 @@ import (
 // and jumping the cursor past any forbidden range the answer falls in. Each
 // step consumes an allowed or a disallowed range, so the cost is
 // O((a+d) log n).
-func (s *Set) find(bits int, c *Constraints) (u128, int32, error) {
+func (s *Set) find(bits int, c *Constraints) (x, flo, fhi u128, err error) {
 	w := s.width
 	if w == 0 {
 		w = 128
 	}
 	if bits < 0 || bits > w {
-		return u128{}, 0, errf(ErrFamily, "prefix length /%d out of range 0..%d", bits, w)
+		return u128{}, u128{}, u128{}, errf(ErrFamily, "prefix length /%d out of range 0..%d", bits, w)
 	}
 	if c != nil {
 		for _, p := range c.Allowed {
 			if err := s.checkPrefix(p); err != nil {
-				return u128{}, 0, err
+				return u128{}, u128{}, u128{}, err
 			}
 		}
 		for _, p := range c.Disallowed {
 			if err := s.checkPrefix(p); err != nil {
-				return u128{}, 0, err
+				return u128{}, u128{}, u128{}, err
 			}
 		}
 	}
 	if s.width == 0 {
-		return u128{}, 0, errf(ErrNoSpace, "no provisioned prefix")
+		return u128{}, u128{}, u128{}, errf(ErrNoSpace, "no provisioned prefix")
 	}
 	k := w - bits
 	if c == nil || (len(c.Allowed) == 0 && len(c.Disallowed) == 0) {
-		x, n, ok := s.firstFit(s.root, u128{}, k)
+		x, flo, fhi, ok := s.firstFit(u128{}, k)
 		if !ok {
-			return u128{}, 0, errf(ErrNoSpace, "no free /%d", bits)
+			return u128{}, u128{}, u128{}, errf(ErrNoSpace, "no free /%d", bits)
 		}
-		return x, n, nil
+		return x, flo, fhi, nil
 	}
 
 	allowed := make([]interval, 0, len(c.Allowed))
@@ -73,9 +73,9 @@ func (s *Set) find(bits int, c *Constraints) (u128, int32, error) {
 	for _, r := range allowed {
 		cur := r.lo
 		for {
-			x, n, ok := s.firstFit(s.root, cur, k)
+			x, flo, fhi, ok := s.firstFit(cur, k)
 			if !ok {
-				return u128{}, 0, errf(ErrNoSpace, "no free /%d within constraints", bits)
+				return u128{}, u128{}, u128{}, errf(ErrNoSpace, "no free /%d within constraints", bits)
 			}
 			if r.hi.less(x) {
 				break // next allowed range
@@ -85,15 +85,15 @@ func (s *Set) find(bits int, c *Constraints) (u128, int32, error) {
 			}
 			if j < len(forbidden) && !x.less(forbidden[j].lo) {
 				if forbidden[j].hi == maxU128 {
-					return u128{}, 0, errf(ErrNoSpace, "no free /%d within constraints", bits)
+					return u128{}, u128{}, u128{}, errf(ErrNoSpace, "no free /%d within constraints", bits)
 				}
 				cur = forbidden[j].hi.addOne()
 				continue
 			}
-			return x, n, nil
+			return x, flo, fhi, nil
 		}
 	}
-	return u128{}, 0, errf(ErrNoSpace, "no free /%d within constraints", bits)
+	return u128{}, u128{}, u128{}, errf(ErrNoSpace, "no free /%d within constraints", bits)
 }
 
 // normalize sorts prefix ranges and drops those nested in another. Ranges

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// checkInvariants verifies the internal structure of s: treap order and heap
-// property, augmentation, free intervals disjoint, inside one pool, maximal
+// checkInvariants verifies the internal structure of s: B+-tree order, fill,
+// routing keys and augmentation, free intervals disjoint, inside one pool, maximal
 // within their pool, and the free/total counters.
 func checkInvariants(t testing.TB, s *Set) {
 	t.Helper()
@@ -17,44 +17,7 @@ func checkInvariants(t testing.TB, s *Set) {
 }
 
 func invariantErr(s *Set) error {
-	var rec func(n int32, lo, hi *u128) (int, error)
-	rec = func(n int32, lo, hi *u128) (int, error) {
-		if n == 0 {
-			return 0, nil
-		}
-		nd := s.nodes[n]
-		if lo != nil && !lo.less(nd.lo) {
-			return 0, fmt.Errorf("bst order broken at node %d", n)
-		}
-		if hi != nil && !nd.lo.less(*hi) {
-			return 0, fmt.Errorf("bst order broken at node %d", n)
-		}
-		if nd.hi.less(nd.lo) {
-			return 0, fmt.Errorf("empty interval at node %d", n)
-		}
-		if want := uint8(largestBlock(nd.lo, nd.hi) + 1); nd.own != want {
-			return 0, fmt.Errorf("own %d want %d", nd.own, want)
-		}
-		m := nd.own
-		for _, c := range []int32{nd.left, nd.right} {
-			if c != 0 {
-				if s.nodes[c].prio > nd.prio {
-					return 0, fmt.Errorf("heap order broken at node %d", n)
-				}
-				m = max(m, s.nodes[c].sub)
-			}
-		}
-		if nd.sub != m {
-			return 0, fmt.Errorf("sub %d want %d", nd.sub, m)
-		}
-		a, err := rec(nd.left, lo, &nd.lo)
-		if err != nil {
-			return 0, err
-		}
-		b, err := rec(nd.right, &nd.lo, hi)
-		return a + b + 1, err
-	}
-	cnt, err := rec(s.root, nil, nil)
+	cnt, err := treeErr(s)
 	if err != nil {
 		return err
 	}

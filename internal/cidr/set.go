@@ -25,17 +25,20 @@ type Set struct {
 
 	pools []poolRange // ascending, disjoint
 
-	nodes    []node // treap arena; nodes[0] is the nil sentinel
-	root     int32
-	freeHead int32
-	live     int // live tree nodes
-	path     []int32
-	rng      uint64
+	// B+-tree of free intervals (btree.go).
+	leaves     []leaf
+	inners     []inner
+	freeLeaves []int32
+	freeInners []int32
+	root       int32
+	height     int // inner levels above the leaves
+	live       int // free intervals
+	path       []step
 
 	total Count
 	free  Count
 
-	gen uint64 // bumped by every mutating call
+	gen uint64 // bumped by every successful mutating call
 }
 
 type poolRange struct {
@@ -53,7 +56,9 @@ type Constraints struct {
 
 // New returns an empty Set with no provisioned prefixes.
 func New() *Set {
-	return &Set{nodes: make([]node, 1, 16), rng: 0x2545f4914f6cdd1d}
+	s := &Set{}
+	s.initTree()
+	return s
 }
 
 // checkPrefix validates p (valid, canonical, family) against the Set.
@@ -92,8 +97,8 @@ func (s *Set) poolOf(lo, hi u128) int {
 
 // AddPool provisions p. p must be canonical, of the same family as the
 // existing pools and must not overlap any of them.
-func (s *Set) AddPool(p netip.Prefix) error {
-	s.gen++
+func (s *Set) AddPool(p netip.Prefix) (err error) {
+	defer s.touched(&err)
 	if err := s.checkPrefix(p); err != nil {
 		return err
 	}
@@ -116,8 +121,8 @@ func (s *Set) AddPool(p netip.Prefix) error {
 
 // RemovePool deprovisions p, which must be exactly a provisioned prefix
 // (ErrNotInPool) with nothing inside it allocated (ErrInUse).
-func (s *Set) RemovePool(p netip.Prefix) error {
-	s.gen++
+func (s *Set) RemovePool(p netip.Prefix) (err error) {
+	defer s.touched(&err)
 	if err := s.checkPrefix(p); err != nil {
 		return err
 	}
@@ -126,8 +131,7 @@ func (s *Set) RemovePool(p netip.Prefix) error {
 	if i < 0 || s.pools[i].p != p {
 		return errf(ErrNotInPool, "%s is not a provisioned prefix", p)
 	}
-	n := s.floor(lo)
-	if n == 0 || s.nodes[n].lo != lo || s.nodes[n].hi != hi {
+	if flo, fhi, ok := s.floor(lo); !ok || flo != lo || fhi != hi {
 		return errf(ErrInUse, "%s", p)
 	}
 	s.deleteInterval(lo)
@@ -176,39 +180,40 @@ func (s *Set) IsFree(p netip.Prefix) bool {
 		return false
 	}
 	lo, hi := prefixRange(p.Masked())
-	n := s.floor(lo)
+	_, end, ok := s.floor(lo)
 	for {
-		if n == 0 || s.nodes[n].hi.less(lo) {
+		if !ok || end.less(lo) {
 			return false
 		}
-		end := s.nodes[n].hi
 		if !end.less(hi) {
 			return true
 		}
 		// Free intervals of adjacent pools are not merged; continue into
 		// the next one if it starts right after this.
-		next := s.ceilAfter(end)
-		if next == 0 || s.nodes[next].lo != end.addOne() {
+		nlo, nhi, nok := s.ceilAfter(end)
+		if !nok || nlo != end.addOne() {
 			return false
 		}
-		lo, n = s.nodes[next].lo, next
+		lo, end, ok = nlo, nhi, true
 	}
 }
 
 // Reserve takes exactly p. p must be canonical (ErrNotCanonical), of the
 // pool's family (ErrFamily), entirely inside one provisioned prefix
 // (ErrNotInPool) and entirely free (*OverlapError, errors.Is ErrOverlap).
-func (s *Set) Reserve(p netip.Prefix) error {
-	s.gen++
-	lo, hi, n, err := s.checkReserve(p)
+func (s *Set) Reserve(p netip.Prefix) (err error) {
+	defer s.touched(&err)
+	lo, hi, t, i, err := s.checkReserve(p)
 	if err != nil {
 		return err
 	}
-	s.carve(n, lo, hi)
+	s.carveAt(t, i, lo, hi)
 	return nil
 }
 
-func (s *Set) checkReserve(p netip.Prefix) (lo, hi u128, n int32, err error) {
+// checkReserve returns p's range and the position of the free interval
+// holding it (s.path leads there).
+func (s *Set) checkReserve(p netip.Prefix) (lo, hi u128, t int32, i int, err error) {
 	if err = s.checkPrefix(p); err != nil {
 		return
 	}
@@ -217,23 +222,22 @@ func (s *Set) checkReserve(p netip.Prefix) (lo, hi u128, n int32, err error) {
 		err = errf(ErrNotInPool, "%s", p)
 		return
 	}
-	n = s.floor(lo)
-	if n == 0 || s.nodes[n].hi.less(hi) {
-		err = s.overlapError(p, lo, hi, n)
+	if t, i = s.seek(lo); i < 0 || s.leaves[t].hi[i].less(hi) {
+		err = s.overlapError(p, lo, hi)
 	}
 	return
 }
 
-// overlapError builds the conflict error for reserving [lo, hi] where n is
-// floor(lo) and the range is not entirely free.
-func (s *Set) overlapError(p netip.Prefix, lo, hi u128, n int32) error {
+// overlapError builds the conflict error for reserving [lo, hi], which is
+// not entirely free.
+func (s *Set) overlapError(p netip.Prefix, lo, hi u128) error {
 	a := lo
-	if n != 0 && !s.nodes[n].hi.less(lo) {
-		a = s.nodes[n].hi.addOne() // n covers lo but ends inside p
+	if _, fhi, ok := s.floor(lo); ok && !fhi.less(lo) {
+		a = fhi.addOne() // floor(lo) covers lo but ends inside p
 	}
 	end := hi
-	if next := s.ceilAfter(a); next != 0 && !hi.less(s.nodes[next].lo) {
-		end = s.nodes[next].lo.subOne()
+	if nlo, _, ok := s.ceilAfter(a); ok && !hi.less(nlo) {
+		end = nlo.subOne()
 	}
 	// Largest aligned block starting at a inside [a, end].
 	k := largestBlock(a, end)
@@ -253,20 +257,28 @@ func (s *Set) overlapError(p netip.Prefix, lo, hi u128, n int32) error {
 	}
 }
 
-// carve removes [lo, hi] from node n's interval, which contains it.
-func (s *Set) carve(n int32, lo, hi u128) {
-	nlo, nhi := s.nodes[n].lo, s.nodes[n].hi
+// carve removes [lo, hi] from the free interval starting at nlo, which
+// contains it.
+func (s *Set) carve(nlo, lo, hi u128) {
+	t, i := s.seek(nlo)
+	s.carveAt(t, i, lo, hi)
+}
+
+// carveAt removes [lo, hi] from free interval i of leaf t, which contains it
+// and which the last seek reached.
+func (s *Set) carveAt(t int32, i int, lo, hi u128) {
+	nlo, nhi := s.leaves[t].lo[i], s.leaves[t].hi[i]
 	left, right := nlo.less(lo), hi.less(nhi)
 	switch {
 	case !left && !right:
-		s.deleteInterval(nlo)
+		s.deleteAt(t, i)
 	case left && !right:
-		s.setInterval(n, nlo, lo.subOne())
+		s.setAt(t, i, nlo, lo.subOne())
 	case !left && right:
-		s.setInterval(n, hi.addOne(), nhi)
+		s.setAt(t, i, hi.addOne(), nhi)
 	default:
-		s.setInterval(n, nlo, lo.subOne())
-		s.insertInterval(hi.addOne(), nhi)
+		s.setAt(t, i, nlo, lo.subOne())
+		s.insertAt(t, i+1, hi.addOne(), nhi)
 	}
 	s.free = s.free.sub(rangeCount(lo, hi))
 }
@@ -275,8 +287,8 @@ func (s *Set) carve(n int32, lo, hi u128) {
 // (ErrNotInPool) and entirely allocated (ErrNotAllocated). Adjacent free space
 // in the same provisioned prefix merges, so releasing everything restores
 // exactly the provisioned prefixes.
-func (s *Set) Release(p netip.Prefix) error {
-	s.gen++
+func (s *Set) Release(p netip.Prefix) (err error) {
+	defer s.touched(&err)
 	if err := s.checkPrefix(p); err != nil {
 		return err
 	}
@@ -288,29 +300,44 @@ func (s *Set) Release(p netip.Prefix) error {
 	if pi < 0 {
 		return errf(ErrNotInPool, "%s", p)
 	}
-	pred := s.floor(hi)
-	if pred != 0 && !s.nodes[pred].hi.less(lo) {
+	// One descent finds the predecessor (entry i) and, unless it is the
+	// first of the next leaf, the successor (entry i+1); only a successor in
+	// the next leaf needs a second descent to change it.
+	t, i := s.seek(hi)
+	lf := &s.leaves[t]
+	if i >= 0 && !lf.hi[i].less(lo) {
 		return errf(ErrNotAllocated, "%s", p)
 	}
 	pool := s.pools[pi]
-	mergeL := pred != 0 && s.nodes[pred].hi.addOne() == lo && lo != pool.lo
-	var succ int32
+	mergeL := i >= 0 && lf.hi[i].addOne() == lo && lo != pool.lo
+	var slo, shi u128
+	mergeR, sameLeaf := false, i+1 < int(lf.n)
 	if hi != pool.hi {
-		if succ = s.ceilAfter(hi); succ != 0 && s.nodes[succ].lo != hi.addOne() {
-			succ = 0
+		var sok bool
+		if sameLeaf {
+			slo, shi, sok = lf.lo[i+1], lf.hi[i+1], true
+		} else {
+			slo, shi, sok = s.ceilAfter(hi)
 		}
+		mergeR = sok && slo == hi.addOne()
 	}
+	// ceilAfter does not touch s.path, which still leads to t.
 	switch {
-	case mergeL && succ != 0:
-		shi := s.nodes[succ].hi
-		s.deleteInterval(s.nodes[succ].lo)
-		s.setInterval(pred, s.nodes[pred].lo, shi)
+	case mergeL && mergeR:
+		s.setAt(t, i, lf.lo[i], shi)
+		if sameLeaf {
+			s.deleteAt(t, i+1)
+		} else {
+			s.deleteInterval(slo)
+		}
 	case mergeL:
-		s.setInterval(pred, s.nodes[pred].lo, hi)
-	case succ != 0:
-		s.setInterval(succ, lo, s.nodes[succ].hi)
+		s.setAt(t, i, lf.lo[i], hi)
+	case mergeR && sameLeaf:
+		s.setAt(t, i+1, lo, shi)
+	case mergeR:
+		s.setInterval(slo, lo, shi)
 	default:
-		s.insertInterval(lo, hi)
+		s.insertAt(t, i+1, lo, hi)
 	}
 	s.free = s.free.add(rangeCount(lo, hi))
 	return nil
@@ -318,19 +345,19 @@ func (s *Set) Release(p netip.Prefix) error {
 
 // Allocate takes the lowest-addressed, naturally aligned free block of prefix
 // length bits that satisfies c (which may be nil) and returns it.
-func (s *Set) Allocate(bits int, c *Constraints) (netip.Prefix, error) {
-	s.gen++
-	x, n, err := s.find(bits, c)
+func (s *Set) Allocate(bits int, c *Constraints) (_ netip.Prefix, err error) {
+	defer s.touched(&err)
+	x, flo, _, err := s.find(bits, c)
 	if err != nil {
 		return netip.Prefix{}, err
 	}
-	s.carve(n, x, x.or(lowMask(s.width-bits)))
+	s.carve(flo, x, x.or(lowMask(s.width-bits)))
 	return netip.PrefixFrom(uToAddr(x, s.v4), bits), nil
 }
 
 // Preview returns the block Allocate would take, without taking it.
 func (s *Set) Preview(bits int, c *Constraints) (netip.Prefix, error) {
-	x, _, err := s.find(bits, c)
+	x, _, _, err := s.find(bits, c)
 	if err != nil {
 		return netip.Prefix{}, err
 	}
@@ -340,10 +367,11 @@ func (s *Set) Preview(bits int, c *Constraints) (netip.Prefix, error) {
 // LargestFree returns the prefix length of the largest naturally aligned free
 // block; ok is false when nothing is free.
 func (s *Set) LargestFree() (bits int, ok bool) {
-	if s.root == 0 {
+	m := s.rootSub()
+	if m == 0 {
 		return 0, false
 	}
-	return s.width - int(s.nodes[s.root].sub-1), true
+	return s.width - int(m-1), true
 }
 
 // Total returns the number of provisioned addresses.
@@ -355,6 +383,13 @@ func (s *Set) Free() Count { return s.free }
 // Allocated returns the number of provisioned addresses not free.
 func (s *Set) Allocated() Count { return s.total.sub(s.free) }
 
-// Generation changes whenever a mutating method is called, so a holder can
-// tell cheaply whether the set may differ from a state it knew.
+// Generation changes whenever a mutating method succeeds, so a holder can
+// tell cheaply whether the set may differ from a state it knew. A failed
+// call changes nothing (every mutator checks before it writes).
 func (s *Set) Generation() uint64 { return s.gen }
+
+func (s *Set) touched(err *error) {
+	if *err == nil {
+		s.gen++
+	}
+}
