@@ -83,7 +83,7 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 		} else if prefix, err = o.allocate(p, req.bits, req.cons); err != nil {
 			return nil, noSpace(space, p, err)
 		}
-		a := &Allocation{ID: newID("ipam-pool-alloc-", 32), PoolID: p.ID, OwnerID: p.OwnerID, CIDR: prefix,
+		a := &Allocation{ID: newAllocationID(), PoolID: p.ID, OwnerID: p.OwnerID, CIDR: prefix,
 			Description: deref(in.Description, ""), ResourceType: ResourceCustom, ResourceOwner: c.AccountID, Tags: tags}
 		if err := tx.InsertAllocation(a); err != nil {
 			return nil, err

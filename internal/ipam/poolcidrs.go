@@ -118,7 +118,7 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 				return nil, noSpace(srcSpace, src, err)
 			}
 		}
-		a := &Allocation{ID: newID("ipam-pool-alloc-", 32), PoolID: src.ID, OwnerID: src.OwnerID, CIDR: prefix,
+		a := &Allocation{ID: newAllocationID(), PoolID: src.ID, OwnerID: src.OwnerID, CIDR: prefix,
 			ResourceID: p.ID, ResourceType: ResourceIpamPool, ResourceOwner: p.OwnerID}
 		if err := tx.InsertAllocation(a); err != nil {
 			return nil, err
