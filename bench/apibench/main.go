@@ -349,7 +349,7 @@ func newClient(addr string) *ec2.Client {
 }
 
 // plainBody hands request bodies to net/http as plain readers, avoiding the
-// SDK's loopback body race (see internal/testserver.PlainBody; not imported
+// SDK's loopback body race (see internal/testserver.OwnBody; not imported
 // here, since testserver would drag the SQLite store into this module).
 type plainBody struct{ next http.RoundTripper }
 

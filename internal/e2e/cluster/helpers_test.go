@@ -209,7 +209,7 @@ func (n *node) logTail(last int) string {
 
 // newClient is an EC2 client for the development account at url that does
 // not retry (every answer is recorded as it is), with its own connection
-// pool and testserver.PlainBody (the SDK's loopback body race).
+// pool and testserver.OwnBody (the SDK's loopback body race).
 func newClient(url string) *ec2.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
@@ -218,7 +218,7 @@ func newClient(url string) *ec2.Client {
 		BaseEndpoint:     aws.String(url),
 		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: testserver.PlainBody{Next: tr}, Timeout: 30 * time.Second},
+		HTTPClient:       &http.Client{Transport: testserver.OwnBody{Next: tr}, Timeout: 30 * time.Second},
 	})
 }
 

@@ -5,15 +5,12 @@ package core
 
 import (
 	"errors"
-	"io"
-	"net/http"
 	"regexp"
 	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
@@ -34,32 +31,8 @@ var (
 
 var ctx = testserver.Ctx()
 
-// newClient is testserver's client (development account, no retries) with
-// one difference: request bodies are handed to net/http as plain readers.
-// smithy-go's body wrapper answers WriteTo with io.EOF once the SDK has
-// closed it after the response arrived; on loopback that often happens while
-// net/http is still draining the body, which then closes the connection
-// under the response ("use of closed network connection", about 1 call in
-// 100-200). That is a client bug the SDK hides with retries; these tests
-// must not retry, so they avoid it instead.
-func newClient(url string) *ec2.Client {
-	return ec2.New(ec2.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: plainBody{http.DefaultTransport}},
-	})
-}
-
-type plainBody struct{ next http.RoundTripper }
-
-func (p plainBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = struct{ io.ReadCloser }{r.Body} // hides WriteTo
-	}
-	return p.next.RoundTrip(r)
-}
+// newClient is the development account's client for an endpoint.
+func newClient(url string) *ec2.Client { return testserver.ClientAt(url, "test", "test") }
 
 // manyIpams is the default quotas except for IPAMs per Region, so one
 // server can hold several IPAMs.

@@ -4,11 +4,8 @@
 package pools
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
@@ -80,37 +76,8 @@ func (e *env) restart() {
 	e.c = client(e.srv, "test", "test")
 }
 
-// client is srv.ClientFor with a transport that gives net/http its own copy
-// of each request body. smithy-go closes the request body as soon as the
-// response headers arrive, and its closed body answers WriteTo with io.EOF;
-// net/http's writer, still draining the body after the last byte went out,
-// takes that as a failure and closes the connection while the response
-// body is being read ("use of closed network connection"). Only a server as
-// fast as a loopback one wins that race, but with pages over 4 KiB it wins
-// often enough to flake.
 func client(srv *testserver.Server, akid, secret string) *ec2.Client {
-	return ec2.New(ec2.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: ownBody{&http.Transport{MaxIdleConnsPerHost: 16}}},
-	})
-}
-
-type ownBody struct{ rt http.RoundTripper }
-
-func (o ownBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		r = r.Clone(r.Context())
-		r.Body = io.NopCloser(bytes.NewReader(b))
-	}
-	return o.rt.RoundTrip(r)
+	return srv.ClientFor(akid, secret)
 }
 
 // pool creates a private-scope IPv4 pool (unless mods say otherwise).
