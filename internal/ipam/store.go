@@ -59,6 +59,8 @@ type Tx interface {
 
 	// InsertAllocation refuses (ErrConflict) an allocation overlapping
 	// another one of the same pool: the backstop behind the allocator.
+	// Under LockPool a store may send the row later and report the refusal
+	// from a later call or from commit; the transaction then fails whole.
 	InsertAllocation(a *Allocation) error
 	UpdateAllocation(a *Allocation) error // description and tags
 	DeleteAllocation(id string) error

@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ipamd/ipamd/internal/ipam"
 )
 
 // allocCols is the column list every allocation read selects, in scanAlloc's
@@ -58,17 +59,40 @@ func (t *tx) InsertAllocation(a *ipam.Allocation) error {
 	if err != nil {
 		return err
 	}
-	return t.insert("allocation", a.ID, `INSERT INTO allocations
-		(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
-		SELECT $1::text, $2::text, $3::text, $4::cidr, $5::bytea, $6::bytea, $7::integer,
-			$8::text, $9::text, $10::text, $11::text, $12::text, $13::jsonb
-		WHERE NOT EXISTS (SELECT FROM (
-			SELECT last FROM allocations WHERE pool_id = $2 AND addr <= $6 ORDER BY addr DESC, bits DESC LIMIT 1
-		) c WHERE c.last >= $5)
-		ON CONFLICT DO NOTHING`,
-		a.ID, a.PoolID, a.OwnerID, cidr, cidr.Addr().AsSlice(), lastAddr(cidr), cidr.Bits(),
-		a.ResourceID, a.ResourceType, a.ResourceRegion, a.ResourceOwner, a.Description, tags)
+	args := []any{a.ID, a.PoolID, a.OwnerID, cidr, cidr.Addr().AsSlice(), lastAddr(cidr), cidr.Bits(),
+		a.ResourceID, a.ResourceType, a.ResourceRegion, a.ResourceOwner, a.Description, tags}
+	if !t.locked[a.PoolID] || t.failed != nil {
+		return t.insert("allocation", a.ID, insertAllocationChecked, args...)
+	}
+	if t.done {
+		return errTxDone
+	}
+	// Under the pool's lock the service has already checked the space, so a
+	// refusal here is only the backstop: the INSERT waits to go out with the
+	// next statement or COMMIT, one round trip less per allocation that the
+	// pool's other writers queue behind. It is a plain INSERT, so a refusal
+	// (the overlap trigger's 23P01, a duplicate's 23505) aborts the whole
+	// transaction on the server: nothing after it, COMMIT included, can
+	// take effect without it.
+	t.next.Queue(insertAllocation, args...)
+	return nil
 }
+
+const insertAllocation = `INSERT INTO allocations
+	(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
+	VALUES ($1::text, $2::text, $3::text, $4::cidr, $5::bytea, $6::bytea, $7::integer,
+		$8::text, $9::text, $10::text, $11::text, $12::text, $13::jsonb)`
+
+// insertAllocationChecked refuses an overlap or a duplicate by inserting
+// nothing, so the transaction stays usable after a refusal.
+const insertAllocationChecked = `INSERT INTO allocations
+	(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
+	SELECT $1::text, $2::text, $3::text, $4::cidr, $5::bytea, $6::bytea, $7::integer,
+		$8::text, $9::text, $10::text, $11::text, $12::text, $13::jsonb
+	WHERE NOT EXISTS (SELECT FROM (
+		SELECT last FROM allocations WHERE pool_id = $2 AND addr <= $6 ORDER BY addr DESC, bits DESC LIMIT 1
+	) c WHERE c.last >= $5)
+	ON CONFLICT DO NOTHING`
 
 // lastAddr is the last address of p (a masked prefix): its host bits set.
 func lastAddr(p netip.Prefix) []byte {

@@ -351,3 +351,49 @@ func TestLastAddr(t *testing.T) {
 		}
 	}
 }
+
+// Under the pool's lock an allocation INSERT goes out with the next
+// statement or COMMIT. An overlap it hits must still fail the whole
+// transaction: nothing written after it (the pool's version here) may
+// commit without it.
+func TestQueuedInsertConflictAbortsTransaction(t *testing.T) {
+	db := newTestDB(t)
+	s := openStore(t, db.newSchema(t))
+	pool := testPool("pool-q")
+	mustUpdate(t, s, func(tx ipam.Tx) error {
+		if err := tx.InsertPool(pool); err != nil {
+			return err
+		}
+		return tx.InsertAllocation(testAlloc("a-1", pool.ID, "10.0.0.0/24"))
+	})
+	err := s.Update(context.Background(), func(tx ipam.Tx) error {
+		p, err := tx.LockPool(pool.OwnerID, pool.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertAllocation(testAlloc("a-2", pool.ID, "10.0.0.128/25")); err != nil {
+			return err // a store may also refuse at once
+		}
+		p.Version = 99
+		return tx.UpdatePool(p)
+	})
+	if !errors.Is(err, ipam.ErrConflict) {
+		t.Fatalf("Update = %v, want ErrConflict", err)
+	}
+	err = s.View(context.Background(), func(tx ipam.Tx) error {
+		p, err := tx.GetPool(pool.OwnerID, pool.ID)
+		if err != nil {
+			return err
+		}
+		if p.Version == 99 {
+			t.Errorf("the pool's version committed without the refused allocation")
+		}
+		if _, err := tx.GetAllocation("a-2"); !errors.Is(err, ipam.ErrNotFound) {
+			t.Errorf("GetAllocation(a-2) = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
