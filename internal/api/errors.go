@@ -9,12 +9,15 @@ import (
 	"github.com/ipamd/ipamd/internal/sigv4"
 )
 
-// wireError is an error as the client sees it.
+// wireError is an error as the client sees it. The API layer also returns
+// one directly for a request refused before it reaches an operation.
 type wireError struct {
 	Status  int
 	Code    string
 	Message string
 }
+
+func (e *wireError) Error() string { return e.Code + ": " + e.Message }
 
 type codeEntry struct {
 	ec2    string
@@ -49,10 +52,13 @@ var codes = map[ipam.Code]codeEntry{
 // internal reports whether the error is ours, not the client's, so the
 // caller logs the details (which never reach the client).
 func toWire(err error) (w wireError, internal bool) {
+	var we *wireError
 	var qe *ec2query.Error
 	var se *sigv4.Error
 	var de *ipam.Error
 	switch {
+	case errors.As(err, &we):
+		return *we, false
 	case errors.As(err, &qe):
 		return wireError{http.StatusBadRequest, qe.Code, qe.Message}, false
 	case errors.As(err, &se):

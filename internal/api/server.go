@@ -105,7 +105,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // protocolError is a request refused before it reaches an operation.
 func protocolError(status int, code, format string, args ...any) error {
-	return &sigv4.Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	return &wireError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
@@ -143,7 +143,7 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 		if v == "" {
 			return nil, &ec2query.Error{Code: "MissingParameter", Message: "The request must contain the parameter Version"}
 		}
-		return nil, &ec2query.Error{Code: "InvalidParameterValue", Message: fmt.Sprintf("Version %q is not supported; this endpoint serves %s.", clip(v), APIVersion)}
+		return nil, &ec2query.Error{Code: "InvalidParameterValue", Message: fmt.Sprintf("Version %q is not supported; this endpoint serves %s.", ec2query.Echo(v), APIVersion)}
 	}
 	op, ok := h.ops[x.action]
 	if !ok {
@@ -152,7 +152,7 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 		if unsupported[action] {
 			return nil, &ipam.Error{Code: ipam.CodeUnsupported, Message: fmt.Sprintf("The operation %s is not supported by ipamd.", action)}
 		}
-		return nil, &ec2query.Error{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", clip(action))}
+		return nil, &ec2query.Error{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", ec2query.Echo(action))}
 	}
 	if h.limiter != nil && !h.limiter.Allow(id.AccountID, mutating[x.action]) {
 		return nil, &ipam.Error{Code: ipam.CodeRequestLimitExceeded, Message: "Request limit exceeded."}
@@ -180,7 +180,7 @@ func requestValues(r *http.Request, body []byte) (url.Values, error) {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/x-www-form-urlencoded" {
 		return nil, &ec2query.Error{Code: "InvalidParameterValue",
-			Message: fmt.Sprintf("The Content-Type %q is not supported; send application/x-www-form-urlencoded.", clip(ct))}
+			Message: fmt.Sprintf("The Content-Type %q is not supported; send application/x-www-form-urlencoded.", ec2query.Echo(ct))}
 	}
 	return ec2query.ParseForm(body)
 }
@@ -203,13 +203,6 @@ func newRequestID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-func clip(s string) string {
-	if len(s) > 100 {
-		return s[:100] + "..."
-	}
-	return s
 }
 
 // cause digs out what an internal error hides from the client, for the log.

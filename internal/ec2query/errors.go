@@ -32,7 +32,11 @@ func errorf(code, format string, args ...any) *Error {
 const maxEcho = 100
 
 // echo shortens s for inclusion in a message, cutting on a rune boundary.
-func echo(s string) string {
+func echo(s string) string { return Echo(s) }
+
+// Echo shortens client input for an error message: at most 100 bytes, cut
+// on a rune boundary, so a megabyte of garbage never becomes the answer.
+func Echo(s string) string {
 	if len(s) <= maxEcho {
 		return s
 	}

@@ -8,6 +8,10 @@ import (
 	"strings"
 )
 
+func invalidID(id string) *Error {
+	return errorf(CodeInvalidID, "The ID '%s' is not valid: ipamd tags IPAM, scope, pool and pool allocation IDs.", echo(id))
+}
+
 // taggable is one IPAM resource kind that carries user tags.
 type taggable struct {
 	kind     string // DescribeTags resource-type
@@ -32,7 +36,7 @@ func kindOf(id string) (taggable, error) {
 	// but carry no tags here.
 	for _, p := range []string{"ipam-pool-cidr-", "ipam-res-disco-"} {
 		if strings.HasPrefix(id, p) {
-			return taggable{}, errorf(CodeInvalidID, "The ID '%s' is not valid: ipamd tags IPAM, scope, pool and pool allocation IDs.", clip(id, 100))
+			return taggable{}, invalidID(id)
 		}
 	}
 	for _, t := range taggables {
@@ -43,7 +47,7 @@ func kindOf(id string) (taggable, error) {
 			return t, nil
 		}
 	}
-	return taggable{}, errorf(CodeInvalidID, "The ID '%s' is not valid: ipamd tags IPAM, scope, pool and pool allocation IDs.", clip(id, 100))
+	return taggable{}, invalidID(id)
 }
 
 // retag applies change to the tags of each resource, all or nothing.

@@ -52,7 +52,7 @@ func (s *Service) readToken(ctx context.Context, token, kind, scope string) (str
 	if token == "" {
 		return "", nil
 	}
-	bad := errorf(CodeInvalidPaginationToken, "The pagination token '%s' is invalid.", clip(token, 80))
+	bad := errorf(CodeInvalidPaginationToken, "The pagination token '%s' is invalid.", echo(token))
 	b64, mac64, ok := strings.Cut(token, ".")
 	if !ok {
 		return "", bad
@@ -76,11 +76,4 @@ func (s *Service) readToken(ctx context.Context, token, kind, scope string) (str
 		return "", bad
 	}
 	return t.Key, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
