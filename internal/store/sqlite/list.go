@@ -73,38 +73,10 @@ func listQuery(q ipam.AllocationQuery) (string, []any, error) {
 	default:
 		return "", nil, errors.New("sqlite: ListAllocations needs a PoolID or an OwnerID")
 	}
-	if len(q.IDs) > 0 {
-		b.WriteString(` AND id IN (`)
-		for i, id := range q.IDs {
-			sep(&b, i)
-			args = append(args, id)
-		}
-		b.WriteString(`)`)
-	}
-	if len(q.ResourceIDs) > 0 {
-		b.WriteString(` AND resource_id IN (`)
-		for i, id := range q.ResourceIDs {
-			sep(&b, i)
-			args = append(args, id)
-		}
-		b.WriteString(`)`)
-	}
-	if len(q.ResourceTypes) > 0 {
-		b.WriteString(` AND resource_type IN (`)
-		for i, rt := range q.ResourceTypes {
-			sep(&b, i)
-			args = append(args, rt)
-		}
-		b.WriteString(`)`)
-	}
-	if len(q.Descriptions) > 0 {
-		b.WriteString(` AND description IN (`)
-		for i, d := range q.Descriptions {
-			sep(&b, i)
-			args = append(args, d)
-		}
-		b.WriteString(`)`)
-	}
+	args = inList(&b, args, "id", q.IDs)
+	args = inList(&b, args, "resource_id", q.ResourceIDs)
+	args = inList(&b, args, "resource_type", q.ResourceTypes)
+	args = inList(&b, args, "description", q.Descriptions)
 	if len(q.CIDRs) > 0 {
 		if !byPool {
 			// Lets the (pool_id, addr, bits) index probe each of the
@@ -152,4 +124,18 @@ func sep(b *strings.Builder, i int) {
 	} else {
 		b.WriteString(`?`)
 	}
+}
+
+// inList appends " AND col IN (?, …)" for values, if there are any.
+func inList(b *strings.Builder, args []any, col string, values []string) []any {
+	if len(values) == 0 {
+		return args
+	}
+	b.WriteString(" AND " + col + " IN (")
+	for i, v := range values {
+		sep(b, i)
+		args = append(args, v)
+	}
+	b.WriteString(")")
+	return args
 }
