@@ -55,9 +55,6 @@ func NewService(store Store, cfg Config) *Service {
 	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache()}
 }
 
-// Region is the Region the service is homed in.
-func (s *Service) Region() string { return s.region }
-
 // Healthy reports whether the store is usable.
 func (s *Service) Healthy(ctx context.Context) error { return s.store.Ping(ctx) }
 
