@@ -61,6 +61,7 @@ type config struct {
 	scenarios []string
 	pprof     string
 	keepLogs  string
+	bin       string
 }
 
 func main() {
@@ -77,6 +78,7 @@ func main() {
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured load before each scenario")
 	flag.StringVar(&scen, "scenarios", "pg-1node,pg-3nodes,sqlite,go-ipam", "scenarios to run, comma-separated")
 	flag.StringVar(&c.pprof, "pprof", "", "pass --pprof ADDR to the first ipamd node (profile it while it runs)")
+	flag.StringVar(&c.bin, "ipamd", "", "an ipamd binary to run (default: build this checkout's cmd/ipamd), to compare builds")
 	flag.StringVar(&c.keepLogs, "logs", "", "directory for the nodes' logs (default: discarded)")
 	flag.Parse()
 	c.scenarios = strings.Split(scen, ",")
@@ -103,7 +105,7 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	var bin string
+	bin := c.bin
 	var results []result
 	for _, s := range c.scenarios {
 		var r result

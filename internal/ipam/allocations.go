@@ -45,7 +45,7 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 	p := o.lockedPool(in.PoolID, c.AccountID)
 	if p == nil {
 		var err error
-		if p, err = s.lockPool(tx, c, in.PoolID); err != nil {
+		if p, err = o.lockPool(tx, c, in.PoolID); err != nil {
 			return nil, err
 		}
 	}
@@ -69,7 +69,7 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 	}
 	params := in
 	params.ClientToken, params.DryRun = "", false // neither changes what the call means
-	return idempotent(tx, c, "AllocateIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*Allocation, error) {
+	return idempotent(tx, o, c, "AllocateIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*Allocation, error) {
 		prefix := req.prefix
 		if prefix.IsValid() {
 			if err := s.reserveIn(tx, o, p, space, prefix, "pool", in.DryRun); err != nil {
@@ -152,7 +152,7 @@ func (s *Service) ReleaseIpamPoolAllocation(ctx context.Context, c Caller, in Re
 	}
 	defer s.gates.enter(in.PoolID)()
 	return s.update(ctx, func(tx Tx, o *op) error {
-		p, err := s.lockPool(tx, c, in.PoolID)
+		p, err := o.lockPool(tx, c, in.PoolID)
 		if err != nil {
 			return err
 		}

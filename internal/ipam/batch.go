@@ -97,6 +97,9 @@ func (s *Service) runAllocations(batch []*allocJob) {
 	}
 	results := make([]result, len(batch))
 	err := s.update(ctx, func(tx Tx, o *op) error {
+		if err := o.prefetchTokens(tx, "AllocateIpamPoolCidr", batch); err != nil {
+			return err
+		}
 		for i, j := range batch {
 			out, err := s.allocateIn(tx, o, j.c, j.in, j.tags)
 			var de *Error
@@ -120,6 +123,9 @@ func (s *Service) runAllocations(batch []*allocJob) {
 
 func (s *Service) allocateAlone(j *allocJob) {
 	err := s.update(j.ctx, func(tx Tx, o *op) error {
+		if err := o.prefetchTokens(tx, "AllocateIpamPoolCidr", []*allocJob{j}); err != nil {
+			return err
+		}
 		var err error
 		j.out, err = s.allocateIn(tx, o, j.c, j.in, j.tags)
 		return err

@@ -14,7 +14,7 @@ const maxClientTokenLen = 64
 // different parameters it is refused. Tokens are per account and operation,
 // kept as long as the store. params must not contain the token itself nor
 // DryRun, which does not change what the call means.
-func idempotent[T any](tx Tx, c Caller, action, token string, dryRun bool, params any, create func() (*T, error)) (*T, error) {
+func idempotent[T any](tx Tx, o *op, c Caller, action, token string, dryRun bool, params any, create func() (*T, error)) (*T, error) {
 	if token == "" {
 		return create()
 	}
@@ -27,7 +27,7 @@ func idempotent[T any](tx Tx, c Caller, action, token string, dryRun bool, param
 	}
 	sum := sha256.Sum256(b)
 	hash := hex.EncodeToString(sum[:])
-	rec, err := tx.ClientToken(c.AccountID, action, token)
+	rec, err := o.clientToken(tx, c.AccountID, action, token)
 	switch {
 	case err == nil:
 		if rec.ParamsHash != hash {
@@ -53,5 +53,10 @@ func idempotent[T any](tx Tx, c Caller, action, token string, dryRun bool, param
 	if err != nil {
 		return nil, err
 	}
-	return v, tx.PutClientToken(&TokenRecord{OwnerID: c.AccountID, Action: action, Token: token, ParamsHash: hash, Result: res})
+	rec = &TokenRecord{OwnerID: c.AccountID, Action: action, Token: token, ParamsHash: hash, Result: res}
+	if err := tx.PutClientToken(rec); err != nil {
+		return nil, err
+	}
+	o.putToken(rec)
+	return v, nil
 }

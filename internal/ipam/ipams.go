@@ -29,10 +29,10 @@ func (s *Service) CreateIpam(ctx context.Context, c Caller, in CreateIpamInput) 
 		return nil, err
 	}
 	var out *IPAM
-	err = s.update(ctx, func(tx Tx, _ *op) error {
+	err = s.update(ctx, func(tx Tx, o *op) error {
 		params := in
 		params.ClientToken, params.DryRun = "", false // neither changes what the call means
-		out, err = idempotent(tx, c, "CreateIpam", in.ClientToken, in.DryRun, params, func() (*IPAM, error) {
+		out, err = idempotent(tx, o, c, "CreateIpam", in.ClientToken, in.DryRun, params, func() (*IPAM, error) {
 			existing, err := tx.ListIPAMs(c.AccountID)
 			if err != nil {
 				return nil, err

@@ -39,7 +39,7 @@ func (s *Service) ProvisionIpamPoolCidr(ctx context.Context, c Caller, in Provis
 		}
 		params := in
 		params.ClientToken, params.DryRun = "", false // neither changes what the call means
-		out, err = idempotent(tx, c, "ProvisionIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*PoolCIDR, error) {
+		out, err = idempotent(tx, o, c, "ProvisionIpamPoolCidr", in.ClientToken, in.DryRun, params, func() (*PoolCIDR, error) {
 			return s.provision(tx, o, c, p, src, in)
 		})
 		return err

@@ -51,10 +51,10 @@ func (s *Service) CreateIpamPool(ctx context.Context, c Caller, in CreateIpamPoo
 		return nil, invalidCombination("AutoImport requires the pool to have a Locale.")
 	}
 	var out *Pool
-	err = s.update(ctx, func(tx Tx, _ *op) error {
+	err = s.update(ctx, func(tx Tx, o *op) error {
 		params := in
 		params.ClientToken, params.DryRun = "", false // neither changes what the call means
-		out, err = idempotent(tx, c, "CreateIpamPool", in.ClientToken, in.DryRun, params, func() (*Pool, error) {
+		out, err = idempotent(tx, o, c, "CreateIpamPool", in.ClientToken, in.DryRun, params, func() (*Pool, error) {
 			sc, err := s.getScope(tx, c, in.ScopeID)
 			if err != nil {
 				return nil, err
@@ -407,9 +407,13 @@ func (s *Service) getPool(tx Tx, c Caller, id string) (*Pool, error) {
 	return p, err
 }
 
+func errMissingPoolID() error {
+	return errorf(CodeMissingParameter, "The request must contain the parameter IpamPoolId")
+}
+
 func (s *Service) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
 	if id == "" {
-		return nil, errorf(CodeMissingParameter, "The request must contain the parameter IpamPoolId")
+		return nil, errMissingPoolID()
 	}
 	p, err := tx.LockPool(c.AccountID, id)
 	if errors.Is(err, ErrNotFound) {

@@ -18,10 +18,10 @@ func (s *Service) CreateIpamScope(ctx context.Context, c Caller, in CreateIpamSc
 		return nil, err
 	}
 	var out *Scope
-	err = s.update(ctx, func(tx Tx, _ *op) error {
+	err = s.update(ctx, func(tx Tx, o *op) error {
 		params := in
 		params.ClientToken, params.DryRun = "", false // neither changes what the call means
-		out, err = idempotent(tx, c, "CreateIpamScope", in.ClientToken, in.DryRun, params, func() (*Scope, error) {
+		out, err = idempotent(tx, o, c, "CreateIpamScope", in.ClientToken, in.DryRun, params, func() (*Scope, error) {
 			i, err := s.getIPAM(tx, c, in.IpamID)
 			if err != nil {
 				return nil, err

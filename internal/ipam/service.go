@@ -60,18 +60,34 @@ func (s *Service) Healthy(ctx context.Context) error { return s.store.Ping(ctx) 
 
 // update runs fn in a write transaction with the pool-space bookkeeping that
 // keeps the in-memory free-space caches exactly in step with what committed.
+//
+// A store conflict (ErrConflict: a unique key another transaction took
+// first, typically a ClientToken that a retry sent to another node while
+// the first call was running) runs fn again: what it reads then includes
+// the winner's write, so the request gets the answer it would have got
+// had it come second.
 func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) error {
 	o := &op{s: s}
-	err := s.store.Update(ctx, func(tx Tx) error {
-		o.reset() // a retried transaction starts from clean caches
-		if err := fn(tx, o); err != nil {
-			return err
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.store.Update(ctx, func(tx Tx) error {
+			o.reset() // a retried transaction starts from clean caches
+			if err := fn(tx, o); err != nil {
+				return err
+			}
+			return o.flush(tx)
+		})
+		o.finish(err == nil)
+		var de *Error
+		if err == nil || attempt == conflictAttempts || !errors.Is(err, ErrConflict) || errors.As(err, &de) || ctx.Err() != nil {
+			break
 		}
-		return o.flush(tx)
-	})
-	o.finish(err == nil)
+	}
 	return domainErr(err)
 }
+
+// conflictAttempts bounds the runs of one update that lost a race.
+const conflictAttempts = 3
 
 func (s *Service) view(ctx context.Context, fn func(tx Tx) error) error {
 	return domainErr(s.store.View(ctx, fn))

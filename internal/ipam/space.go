@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ipamd/ipamd/internal/cidr"
 )
@@ -21,6 +22,10 @@ type spaceEntry struct {
 	mu      sync.Mutex // held by the one operation using the set
 	version int64      // pool version the set reflects
 	set     *cidr.Set  // nil: must be loaded
+	// known is the version the set reflected when last released, plus one
+	// (0: no set), readable without mu: before it takes the pool's lock an
+	// operation reads it to ask for the change log it will need.
+	known atomic.Int64
 }
 
 func newSpaceCache() spaceCache { return spaceCache{m: make(map[string]*spaceEntry)} }
@@ -36,6 +41,18 @@ func (c *spaceCache) entry(poolID string) *spaceEntry {
 	return e
 }
 
+// hint is the pool version the node's cached space reflected when last
+// released, or -1 if it has none: where a catch-up would start.
+func (c *spaceCache) hint(poolID string) int64 {
+	c.mu.Lock()
+	e := c.m[poolID]
+	c.mu.Unlock()
+	if e == nil {
+		return -1
+	}
+	return e.known.Load() - 1
+}
+
 func (c *spaceCache) drop(poolID string) {
 	c.mu.Lock()
 	delete(c.m, poolID)
@@ -48,6 +65,9 @@ func (c *spaceCache) drop(poolID string) {
 type op struct {
 	s    *Service
 	held []*heldSpace
+	// What this transaction read ahead (prefetch.go).
+	tokens map[tokenKey]*TokenRecord // nil value: known absent
+	logs   []fetchedLog
 }
 
 type heldSpace struct {
@@ -84,7 +104,7 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 	h := &heldSpace{e: e, pool: p, version: p.Version}
 	o.held = append(o.held, h)
 	if e.set != nil && e.version != p.Version {
-		ok, err := catchUp(tx, e.set, p.ID, e.version, p.Version)
+		ok, err := o.catchUp(tx, e.set, p.ID, e.version, p.Version)
 		if err != nil {
 			e.set = nil
 			return nil, err
@@ -110,13 +130,19 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 // allocation list. It reports false when the log cannot do it (pruned,
 // missing a version, or a change that does not apply); the set may then be
 // half-changed and must be reloaded. It never applies a partial log.
-func catchUp(tx Tx, set *cidr.Set, poolID string, from, to int64) (bool, error) {
+func (o *op) catchUp(tx Tx, set *cidr.Set, poolID string, from, to int64) (bool, error) {
 	if from < 0 || from >= to || to-from > keepVersions {
 		return false, nil
 	}
-	log, err := tx.PoolChangesSince(poolID, from)
-	if err != nil {
-		return false, err
+	log, ok := o.fetched(poolID, from)
+	if !ok {
+		var err error
+		if log, err = tx.PoolChangesSince(poolID, from); err != nil {
+			return false, err
+		}
+	}
+	for len(log) > 0 && log[0].Version <= from {
+		log = log[1:] // read from an earlier version than the set's
 	}
 	if int64(len(log)) < to-from {
 		return false, nil
@@ -277,7 +303,10 @@ func (o *op) forget(poolID string) {
 	}
 }
 
-func (o *op) reset() { o.release(false) }
+func (o *op) reset() {
+	o.release(false)
+	o.tokens, o.logs = nil, nil
+}
 
 func (o *op) finish(committed bool) { o.release(committed) }
 
@@ -293,6 +322,11 @@ func (o *op) release(committed bool) {
 			h.e.version = h.version
 		default:
 			h.e.set = nil
+		}
+		if h.e.set != nil {
+			h.e.known.Store(h.e.version + 1)
+		} else {
+			h.e.known.Store(0)
 		}
 		h.e.mu.Unlock()
 		if committed && h.deleted {

@@ -50,6 +50,11 @@ type Tx interface {
 	// (SELECT ... FOR UPDATE); every change to a pool's CIDRs or allocations
 	// happens under this lock, parents before children.
 	LockPool(owner, id string) (*Pool, error)
+	// LockPoolChanges is LockPool that also returns what PoolChangesSince(id,
+	// since) would once the lock is held (nothing if since < 0). A store may
+	// make both in one round trip: a node catching up on a pool other nodes
+	// wrote then spends no extra round trip holding the pool's lock.
+	LockPoolChanges(owner, id string, since int64) (*Pool, []PoolVersion, error)
 	ListPools(owner string) ([]*Pool, error) // ascending by id
 
 	InsertPoolCIDR(c *PoolCIDR) error
@@ -91,6 +96,9 @@ type Tx interface {
 
 	// ClientToken returns what an idempotent call with this token answered.
 	ClientToken(owner, action, token string) (rec *TokenRecord, err error)
+	// ClientTokens returns the records of those of tokens that are recorded,
+	// in any order: a batch's lookups in one query.
+	ClientTokens(owner, action string, tokens []string) ([]*TokenRecord, error)
 	PutClientToken(rec *TokenRecord) error
 }
 

@@ -16,26 +16,34 @@ func (t *tx) AppendPoolChanges(poolID string, version int64, changes []ipam.Pool
 		poolID, version, ipam.EncodePoolChanges(changes))
 }
 
+const poolChangesSQL = "SELECT version, changes FROM pool_changes WHERE pool_id = $1 AND version > $2 ORDER BY version"
+
 func (t *tx) PoolChangesSince(poolID string, version int64) ([]ipam.PoolVersion, error) {
 	var out []ipam.PoolVersion
-	var v int64
-	var text string
-	err := t.query("SELECT version, changes FROM pool_changes WHERE pool_id = $1 AND version > $2 ORDER BY version",
-		[]any{poolID, version}, func(rows pgx.Rows) error {
-			if err := rows.Scan(&v, &text); err != nil {
-				return err
-			}
-			cs, err := ipam.DecodePoolChanges(text)
-			if err != nil {
-				return err
-			}
-			out = append(out, ipam.PoolVersion{Version: v, Changes: cs})
-			return nil
-		})
+	err := t.send(poolChangesSQL, []any{poolID, version}, func(qq *pgx.QueuedQuery) {
+		qq.Query(func(rows pgx.Rows) error { return scanChanges(rows, &out) })
+	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// scanChanges appends the log rows of rows to out.
+func scanChanges(rows pgx.Rows, out *[]ipam.PoolVersion) error {
+	var v int64
+	var text string
+	for rows.Next() {
+		if err := rows.Scan(&v, &text); err != nil {
+			return err
+		}
+		cs, err := ipam.DecodePoolChanges(text)
+		if err != nil {
+			return err
+		}
+		*out = append(*out, ipam.PoolVersion{Version: v, Changes: cs})
+	}
+	return rows.Err()
 }
 
 // PrunePoolChanges cannot fail on a locked pool either, so it is deferred

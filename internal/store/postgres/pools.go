@@ -55,18 +55,51 @@ func (t *tx) GetPool(owner, id string) (*ipam.Pool, error) {
 	return p, nil
 }
 
+const lockPoolSQL = "SELECT doc FROM pools WHERE id = $1 AND owner = $2 FOR UPDATE"
+
 // LockPool takes the pool's row lock: writers of one pool, on any node,
 // queue here until the holder's transaction ends.
 func (t *tx) LockPool(owner, id string) (*ipam.Pool, error) {
 	p := new(ipam.Pool)
-	if err := t.getDoc("pool", id, p, "SELECT doc FROM pools WHERE id = $1 AND owner = $2 FOR UPDATE", id, owner); err != nil {
+	if err := t.getDoc("pool", id, p, lockPoolSQL, id, owner); err != nil {
 		return nil, err
 	}
+	t.markLocked(id)
+	return p, nil
+}
+
+// LockPoolChanges sends the lock and the change-log read in one pipeline.
+// The read runs once the lock is granted, and READ COMMITTED gives each
+// statement a fresh snapshot, so it sees every version up to the locked
+// row's. (For another owner's pool the lock finds no row and the read's
+// rows are discarded.)
+func (t *tx) LockPoolChanges(owner, id string, since int64) (*ipam.Pool, []ipam.PoolVersion, error) {
+	if since < 0 {
+		p, err := t.LockPool(owner, id)
+		return p, nil, err
+	}
+	var doc []byte
+	var log []ipam.PoolVersion
+	err := t.sendAll(func(b *pgx.Batch) {
+		b.Queue(lockPoolSQL, id, owner).QueryRow(func(row pgx.Row) error { return row.Scan(&doc) })
+		b.Queue(poolChangesSQL, id, since).Query(func(rows pgx.Rows) error { return scanChanges(rows, &log) })
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("pool %s: %w", id, err)
+	}
+	p := new(ipam.Pool)
+	if err := decodeDoc(doc, p); err != nil {
+		return nil, nil, err
+	}
+	t.markLocked(id)
+	return p, log, nil
+}
+
+func (t *tx) markLocked(id string) {
 	if t.locked == nil {
 		t.locked = map[string]bool{}
 	}
 	t.locked[id] = true
-	return p, nil
 }
 
 func (t *tx) ListPools(owner string) ([]*ipam.Pool, error) {

@@ -1,19 +1,56 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/jackc/pgx/v5"
 )
 
 func (t *tx) ClientToken(owner, action, token string) (*ipam.TokenRecord, error) {
 	rec := &ipam.TokenRecord{OwnerID: owner, Action: action, Token: token}
-	err := t.queryRow("SELECT params_hash, result FROM client_tokens WHERE owner = $1 AND action = $2 AND token = $3",
-		[]any{owner, action, token}, &rec.ParamsHash, &rec.Result)
+	err := t.queryRow(clientTokenSQL, []any{owner, action, token}, &rec.ParamsHash, &rec.Result)
 	if err != nil {
 		return nil, fmt.Errorf("client token %s: %w", token, err)
 	}
 	return rec, nil
+}
+
+const clientTokenSQL = "SELECT params_hash, result FROM client_tokens WHERE owner = $1 AND action = $2 AND token = $3"
+
+// ClientTokens sends one lookup per token, all in one round trip. Not one
+// "token = ANY($3)" query: once prepared while the table was small, its
+// cached generic plan scans every token of the account (a filter, not an
+// index condition), and a growing table made each lookup milliseconds.
+// Equality on the whole key has no such plan.
+func (t *tx) ClientTokens(owner, action string, tokens []string) ([]*ipam.TokenRecord, error) {
+	recs := make([]ipam.TokenRecord, len(tokens))
+	found := make([]bool, len(tokens))
+	err := t.sendAll(func(b *pgx.Batch) {
+		for i, tok := range tokens {
+			b.Queue(clientTokenSQL, owner, action, tok).QueryRow(func(row pgx.Row) error {
+				err := row.Scan(&recs[i].ParamsHash, &recs[i].Result)
+				if errors.Is(err, pgx.ErrNoRows) {
+					return nil
+				}
+				found[i] = err == nil
+				return err
+			})
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("client tokens: %w", err)
+	}
+	var out []*ipam.TokenRecord
+	for i, tok := range tokens {
+		if found[i] {
+			r := &recs[i]
+			r.OwnerID, r.Action, r.Token = owner, action, tok
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // PutClientToken refuses (ErrConflict) a token already recorded: two nodes

@@ -55,6 +55,12 @@ func newTx(ctx context.Context, conn *pgxpool.Conn, begin string) *tx {
 // send runs the waiting statements then sql, in one round trip; set
 // registers the callback that reads sql's result.
 func (t *tx) send(sql string, args []any, set func(*pgx.QueuedQuery)) error {
+	return t.sendAll(func(b *pgx.Batch) { set(b.Queue(sql, args...)) })
+}
+
+// sendAll runs the waiting statements then those add queues, in one round
+// trip.
+func (t *tx) sendAll(add func(*pgx.Batch)) error {
 	if t.done {
 		return errTxDone
 	}
@@ -64,7 +70,7 @@ func (t *tx) send(sql string, args []any, set func(*pgx.QueuedQuery)) error {
 	}
 	b := t.next
 	t.next = &pgx.Batch{}
-	set(b.Queue(sql, args...))
+	add(b)
 	t.sent = true
 	return t.note(t.conn.SendBatch(t.ctx, b).Close())
 }
@@ -184,6 +190,10 @@ func (t *tx) getDoc(what, id string, dst any, sql string, args ...any) error {
 	if err := t.queryRow(sql, args, &doc); err != nil {
 		return fmt.Errorf("%s %s: %w", what, id, err)
 	}
+	return decodeDoc(doc, dst)
+}
+
+func decodeDoc(doc []byte, dst any) error {
 	if err := json.Unmarshal(doc, dst); err != nil {
 		return err
 	}

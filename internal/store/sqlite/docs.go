@@ -183,6 +183,18 @@ func (t *tx) GetPool(owner, id string) (*ipam.Pool, error) {
 // no other writer can change the pool before the transaction ends.
 func (t *tx) LockPool(owner, id string) (*ipam.Pool, error) { return t.GetPool(owner, id) }
 
+func (t *tx) LockPoolChanges(owner, id string, since int64) (*ipam.Pool, []ipam.PoolVersion, error) {
+	p, err := t.LockPool(owner, id)
+	if err != nil || since < 0 {
+		return p, nil, err
+	}
+	log, err := t.PoolChangesSince(id, since)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, log, nil
+}
+
 func (t *tx) ListPools(owner string) ([]*ipam.Pool, error) {
 	return listDocs(t, normPool, `SELECT doc FROM pools WHERE owner = ? ORDER BY id`, owner)
 }

@@ -57,6 +57,28 @@ func testPoolChanges(t *testing.T, h *harness) {
 		equal(t, "PoolChangesSince of a pool with no log", len(since(tx, "ipam-pool-none", 0)), 0)
 		return nil
 	})
+	// LockPoolChanges: the lock and the log after since, in one call.
+	h.update(func(tx ipam.Tx) error {
+		got, log, err := tx.LockPoolChanges(owner, p.ID, 1)
+		if err != nil {
+			return err
+		}
+		equal(t, "LockPoolChanges pool", got.ID, p.ID)
+		equal(t, "LockPoolChanges(1) log", log, []ipam.PoolVersion{v2, v3})
+		// The pool is locked: its log write is accepted as for LockPool.
+		if _, log, err = tx.LockPoolChanges(owner, q.ID, -1); err != nil || log != nil {
+			t.Errorf("LockPoolChanges(-1) = %v, %v; want no log", log, err)
+		}
+		return nil
+	})
+	h.wantErr(ipam.ErrNotFound, "LockPoolChanges of another owner's pool", func(tx ipam.Tx) error {
+		_, _, err := tx.LockPoolChanges("999999999999", p.ID, 0)
+		return err
+	})
+	h.wantErr(ipam.ErrNotFound, "LockPoolChanges of a missing pool", func(tx ipam.Tx) error {
+		_, _, err := tx.LockPoolChanges(owner, "ipam-pool-none", 0)
+		return err
+	})
 	h.wantErr(ipam.ErrConflict, "AppendPoolChanges of a logged version", func(tx ipam.Tx) error {
 		return tx.AppendPoolChanges(p.ID, 2, nil)
 	})

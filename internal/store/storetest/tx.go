@@ -53,6 +53,39 @@ func testClientToken(t *testing.T, h *harness) {
 	h.wantErr(ipam.ErrConflict, "PutClientToken of a recorded token", func(tx ipam.Tx) error {
 		return tx.PutClientToken(&ipam.TokenRecord{OwnerID: owner, Action: rec.Action, Token: rec.Token, ParamsHash: "other"})
 	})
+	// ClientTokens: only the recorded ones, of this owner and action; a
+	// token recorded earlier in the same transaction is seen.
+	h.update(func(tx ipam.Tx) error {
+		if err := tx.PutClientToken(&ipam.TokenRecord{OwnerID: owner, Action: rec.Action, Token: "tok-3", ParamsHash: "h4"}); err != nil {
+			return err
+		}
+		got, err := tx.ClientTokens(owner, rec.Action, []string{"tok-missing", rec.Token, "tok-3"})
+		if err != nil {
+			return err
+		}
+		byToken := map[string]*ipam.TokenRecord{}
+		for _, r := range got {
+			byToken[r.Token] = r
+		}
+		if len(got) != 2 || byToken[rec.Token] == nil || byToken["tok-3"] == nil {
+			t.Fatalf("ClientTokens = %+v, want tok-1 and tok-3", got)
+		}
+		if r := byToken[rec.Token]; r.OwnerID != owner || r.Action != rec.Action || r.ParamsHash != rec.ParamsHash || !bytes.Equal(r.Result, rec.Result) {
+			t.Errorf("ClientTokens tok-1 = %+v, want %+v", r, rec)
+		}
+		if r := byToken["tok-3"]; r.ParamsHash != "h4" || len(r.Result) != 0 {
+			t.Errorf("ClientTokens tok-3 = %+v", r)
+		}
+		for _, q := range []struct{ owner, action string }{{"333333333333", rec.Action}, {owner, "CreateIpamScope"}} {
+			if got, err := tx.ClientTokens(q.owner, q.action, []string{rec.Token, "tok-3"}); err != nil || len(got) != 0 {
+				t.Errorf("ClientTokens(%s, %s) = %+v, %v; want none", q.owner, q.action, got, err)
+			}
+		}
+		if got, err := tx.ClientTokens(owner, rec.Action, nil); err != nil || len(got) != 0 {
+			t.Errorf("ClientTokens of no tokens = %+v, %v", got, err)
+		}
+		return nil
+	})
 }
 
 func testTokenKey(t *testing.T, h *harness) {

@@ -1,0 +1,108 @@
+package ipam
+
+import (
+	"errors"
+)
+
+// On PostgreSQL every statement is a round trip, and a pool's writers on
+// every node queue behind the one holding its lock. So what a write can
+// learn before it takes the lock, it learns first, and what it must learn
+// under the lock comes with the lock:
+//
+//   - a batch's ClientToken lookups are one query, made before the pool is
+//     locked. A token another node records in between makes this
+//     transaction's insert of it fail on the unique key; the requests then
+//     run again one by one and find the record.
+//   - the change-log rows a node's cached space lacks come in the same round
+//     trip as the lock (Tx.LockPoolChanges).
+
+type tokenKey struct{ owner, action, token string }
+
+// clientToken is tx.ClientToken, answered from what this transaction
+// already looked up or recorded when it can. o may be nil.
+func (o *op) clientToken(tx Tx, owner, action, token string) (*TokenRecord, error) {
+	if o != nil {
+		if rec, ok := o.tokens[tokenKey{owner, action, token}]; ok {
+			if rec == nil {
+				return nil, ErrNotFound
+			}
+			return rec, nil
+		}
+	}
+	return tx.ClientToken(owner, action, token)
+}
+
+// putToken remembers a token this transaction recorded, so a later request
+// of the same batch with the same token gets the first one's answer.
+func (o *op) putToken(rec *TokenRecord) {
+	if o != nil && o.tokens != nil {
+		o.tokens[tokenKey{rec.OwnerID, rec.Action, rec.Token}] = rec
+	}
+}
+
+// prefetchTokens looks up the ClientTokens of a batch's allocation
+// requests, one query per account.
+func (o *op) prefetchTokens(tx Tx, action string, batch []*allocJob) error {
+	byOwner := map[string][]string{}
+	for _, j := range batch {
+		if t := j.in.ClientToken; t != "" && len(t) <= maxClientTokenLen {
+			byOwner[j.c.AccountID] = append(byOwner[j.c.AccountID], t)
+		}
+	}
+	if len(byOwner) == 0 {
+		return nil
+	}
+	o.tokens = map[tokenKey]*TokenRecord{}
+	for owner, tokens := range byOwner {
+		recs, err := tx.ClientTokens(owner, action, tokens)
+		if err != nil {
+			return err
+		}
+		for _, t := range tokens {
+			o.tokens[tokenKey{owner, action, t}] = nil
+		}
+		for _, r := range recs {
+			o.tokens[tokenKey{owner, action, r.Token}] = r
+		}
+	}
+	return nil
+}
+
+// fetchedLog is the change log of a pool read with its lock: the versions
+// after since.
+type fetchedLog struct {
+	poolID string
+	since  int64
+	log    []PoolVersion
+}
+
+// lockPool is Service.lockPool that also brings, in the same round trip,
+// the change-log rows this node's cached space of the pool lacks.
+func (o *op) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
+	if id == "" {
+		return nil, errMissingPoolID()
+	}
+	since := o.s.spaces.hint(id)
+	p, log, err := tx.LockPoolChanges(c.AccountID, id, since)
+	if errors.Is(err, ErrNotFound) {
+		return nil, poolNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if since >= 0 && p.Version > since {
+		o.logs = append(o.logs, fetchedLog{id, since, log})
+	}
+	return p, nil
+}
+
+// fetched returns the log lockPool read for the pool, if it starts at or
+// before version from.
+func (o *op) fetched(poolID string, from int64) ([]PoolVersion, bool) {
+	for _, f := range o.logs {
+		if f.poolID == poolID && f.since <= from {
+			return f.log, true
+		}
+	}
+	return nil, false
+}
