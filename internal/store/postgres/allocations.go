@@ -234,7 +234,11 @@ func listQuery(q ipam.AllocationQuery) (sql string, args []any, ok bool) {
 		where = append(where, "resource_type = ANY("+arg(q.ResourceTypes)+")")
 	}
 	if len(q.Descriptions) > 0 {
-		where = append(where, "description = ANY("+arg(q.Descriptions)+")")
+		var or []string
+		for _, d := range q.Descriptions {
+			or = append(or, "description = "+arg(d))
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
 	if len(q.CIDRs) > 0 {
 		// Stored CIDRs are network prefixes: one with host bits set matches
@@ -248,7 +252,13 @@ func listQuery(q ipam.AllocationQuery) (sql string, args []any, ok bool) {
 		if len(nets) == 0 {
 			return "", nil, false
 		}
-		where = append(where, "cidr = ANY("+arg(nets)+"::cidr[])")
+		// By (addr, bits), what an index holds, not by the cidr column,
+		// which none does.
+		var or []string
+		for _, p := range nets {
+			or = append(or, fmt.Sprintf("(addr = %s AND bits = %s)", arg(p.Addr().AsSlice()), arg(p.Bits())))
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
 	var b strings.Builder
 	b.WriteString("SELECT " + allocCols + " FROM allocations")
