@@ -86,7 +86,7 @@ func TestSQLiteCrash(t *testing.T) {
 
 // TestCheckerCatches proves the checker is not blind: after a short load,
 // an overlapping allocation written behind ipamd's back (with the database's
-// overlap trigger disabled) and an acknowledged allocation deleted behind
+// overlap constraint dropped) and an acknowledged allocation deleted behind
 // its back are both reported.
 func TestCheckerCatches(t *testing.T) {
 	db := newDatabase(t)
@@ -119,7 +119,7 @@ func TestCheckerCatches(t *testing.T) {
 		sql  string
 		args []any
 	}{
-		{"ALTER TABLE allocations DISABLE TRIGGER allocations_no_overlap", nil},
+		{"ALTER TABLE allocations DROP CONSTRAINT allocations_no_overlap, DROP CONSTRAINT allocations_no_overlap6", nil},
 		{`INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits, resource_type, resource_owner, description)
 			SELECT 'ipam-pool-alloc-0tampered', pool_id, owner, $2::cidr, $3, $4, $5, 'custom', owner, 'tampered'
 			FROM allocations WHERE id = $1`,

@@ -41,11 +41,11 @@ func (s *allocScan) result() (*ipam.Allocation, error) {
 	return &a, nil
 }
 
-// InsertAllocation checks for an overlap itself, with the same btree probe
-// as the allocations_no_overlap trigger, so that a refusal is zero rows
+// InsertAllocation checks for an overlap itself, with a btree probe of the
+// one neighbour that can overlap, so that a refusal is zero rows
 // (ErrConflict) rather than an error that would abort the transaction: the
-// caller may go on and pick another CIDR. The trigger still has the last
-// word (a writer that skipped LockPool may slip in between), and ON
+// caller may go on and pick another CIDR. The allocations_no_overlap
+// exclusion constraint still has the last word (a writer that skipped LockPool may slip in between), and ON
 // CONFLICT DO NOTHING covers a duplicate id.
 func (t *tx) InsertAllocation(a *ipam.Allocation) error {
 	if !a.CIDR.IsValid() {
@@ -71,7 +71,7 @@ func (t *tx) InsertAllocation(a *ipam.Allocation) error {
 	// refusal here is only the backstop: the INSERT waits to go out with the
 	// next statement or COMMIT, one round trip less per allocation that the
 	// pool's other writers queue behind. It is a plain INSERT, so a refusal
-	// (the overlap trigger's 23P01, a duplicate's 23505) aborts the whole
+	// (the exclusion constraint's 23P01, a duplicate's 23505) aborts the whole
 	// transaction on the server: nothing after it, COMMIT included, can
 	// take effect without it.
 	t.next.Queue(insertAllocation, args...)

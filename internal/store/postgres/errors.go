@@ -17,7 +17,7 @@ import (
 // SQLSTATE codes the store reacts to.
 const (
 	codeUniqueViolation    = "23505"
-	codeExclusionViolation = "23P01" // also raised by the allocations_no_overlap trigger
+	codeExclusionViolation = "23P01" // the allocations_no_overlap constraint
 	codeSerialization      = "40001"
 	codeDeadlock           = "40P01"
 	codeTooManyConnections = "53300"

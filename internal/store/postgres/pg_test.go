@@ -226,21 +226,58 @@ func TestExclusionConstraint(t *testing.T) {
 	if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
 		t.Fatalf("direct overlapping update: err = %v, want SQLSTATE %s", err, codeExclusionViolation)
 	}
-	// The probe cannot see past a REPEATABLE READ snapshot, so such writers
-	// are turned away.
+	// A row whose bounds are not its cidr's is refused: the constraints
+	// compare bounds, so the bounds must be the cidr's.
+	for _, row := range []struct{ cidr, addr, last string }{
+		{"10.1.0.0/24", "0a010000", "0a0100fe"},                                                 // last short of the broadcast address
+		{"10.1.0.0/24", "0a020000", "0a0200ff"},                                                 // another network
+		{"fd00:9::/64", "fd000009000000000000000000000000", "fd000009000000000000ffffffffffff"}, // a short last
+		{"10.1.0.0/24", "0a0100", "0a01ff"},                                                     // neither 4 nor 16 bytes
+	} {
+		_, err = s.Pool().Exec(context.Background(), `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+			VALUES ('bounds', 'pool-9', '111122223333', $1::cidr, decode($2, 'hex'), decode($3, 'hex'), masklen($1::cidr))`, row.cidr, row.addr, row.last)
+		if !errors.As(err, &pgErr) || pgErr.Code != "23514" {
+			t.Errorf("insert of %s with bounds %s..%s: err = %v, want a check violation (23514)", row.cidr, row.addr, row.last, err)
+		}
+	}
+
+	// The constraint holds under any isolation level.
 	_, err = s.Pool().Exec(context.Background(), "BEGIN ISOLATION LEVEL REPEATABLE READ; "+
 		`INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
-		VALUES ('rr', 'pool-1', '111122223333', '10.9.0.0/16', '\x0a090000', '\x0a09ffff', 16); COMMIT`)
-	if !errors.As(err, &pgErr) || pgErr.Code != codeSerialization {
-		t.Fatalf("insert under REPEATABLE READ: err = %v, want SQLSTATE %s", err, codeSerialization)
+		VALUES ('rr', 'pool-1', '111122223333', '10.0.0.0/8', '\x0a000000', '\x0affffff', 8); COMMIT`)
+	if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
+		t.Fatalf("overlapping insert under REPEATABLE READ: err = %v, want SQLSTATE %s", err, codeExclusionViolation)
+	}
+	// IPv6: the whole 128 bits count, the top of the space included.
+	mustUpdate(t, s, func(tx ipam.Tx) error {
+		for _, cidr := range []string{"ffff:ffff:ffff:ffff::/64", "ffff:ffff:ffff:fffe::/64", "fd00::/64", "fd00:0:0:1::/64", "::/64"} {
+			if err := tx.InsertAllocation(testAlloc("v6-"+cidr, "pool-6", cidr)); err != nil {
+				return fmt.Errorf("%s: %w", cidr, err)
+			}
+		}
+		return nil
+	})
+	for _, row := range []struct {
+		cidr, addr, last string
+		bits             int
+	}{
+		{"ffff:ffff:ffff:ffff:8000::/65", "ffffffffffffffff8000000000000000", "ffffffffffffffffffffffffffffffff", 65},
+		{"fd00::/63", "fd000000000000000000000000000000", "fd00000000000001ffffffffffffffff", 63},
+		{"::ffff/128", "0000000000000000000000000000ffff", "0000000000000000000000000000ffff", 128},
+	} {
+		_, err = s.Pool().Exec(context.Background(), `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+			VALUES ('rogue6', 'pool-6', '111122223333', $1::cidr, decode($2, 'hex'), decode($3, 'hex'), $4)`, row.cidr, row.addr, row.last, row.bits)
+		if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
+			t.Fatalf("direct overlapping IPv6 insert %s: err = %v, want SQLSTATE %s", row.cidr, err, codeExclusionViolation)
+		}
 	}
 
 	var n int
 	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM allocations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 {
-		t.Fatalf("%d allocations stored, want 3", n)
+	if n != 8 {
+		t.Fatalf("%d allocations stored, want 8", n)
 	}
 }
 

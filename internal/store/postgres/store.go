@@ -1,7 +1,7 @@
 // Package postgres implements ipam.Store on PostgreSQL (15+) through pgx.
 // Several ipamd nodes may share one database: pool writers serialize on the
-// pool's row lock (LockPool), and a trigger refuses overlapping allocations
-// (SQLSTATE 23P01, exclusion_violation) whatever the nodes believe.
+// pool's row lock (LockPool), and an exclusion constraint refuses
+// overlapping allocations (SQLSTATE 23P01) whatever the nodes believe.
 package postgres
 
 import (
