@@ -9,10 +9,11 @@ import (
 // learn before it takes the lock, it learns first, and what it must learn
 // under the lock comes with the lock:
 //
-//   - a batch's ClientToken lookups are one query, made before the pool is
-//     locked. A token another node records in between makes this
-//     transaction's insert of it fail on the unique key; the requests then
-//     run again one by one and find the record.
+//   - a batch's ClientToken lookups are made before the pool is locked, in
+//     one round trip (Tx.ClientTokens). A token another node records in
+//     between makes this transaction's insert of it fail on the unique key;
+//     Service.update then runs the transaction again, and it finds the
+//     record.
 //   - the change-log rows a node's cached space lacks come in the same round
 //     trip as the lock (Tx.LockPoolChanges).
 
@@ -41,7 +42,7 @@ func (o *op) putToken(rec *TokenRecord) {
 }
 
 // prefetchTokens looks up the ClientTokens of a batch's allocation
-// requests, one query per account.
+// requests, one call per account.
 func (o *op) prefetchTokens(tx Tx, action string, batch []*allocJob) error {
 	byOwner := map[string][]string{}
 	for _, j := range batch {
