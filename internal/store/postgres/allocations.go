@@ -74,14 +74,9 @@ func (t *tx) InsertAllocation(a *ipam.Allocation) error {
 	// (the exclusion constraint's 23P01, a duplicate's 23505) aborts the whole
 	// transaction on the server: nothing after it, COMMIT included, can
 	// take effect without it.
-	t.next.Queue(insertAllocation, args...)
+	t.rows.allocs.add(a.ID, a.PoolID, a.OwnerID, cidr, a.ResourceID, a.ResourceType, a.ResourceRegion, a.ResourceOwner, a.Description, tags)
 	return nil
 }
-
-const insertAllocation = `INSERT INTO allocations
-	(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
-	VALUES ($1::text, $2::text, $3::text, $4::cidr, $5::bytea, $6::bytea, $7::integer,
-		$8::text, $9::text, $10::text, $11::text, $12::text, $13::jsonb)`
 
 // insertAllocationChecked refuses an overlap or a duplicate by inserting
 // nothing, so the transaction stays usable after a refusal.

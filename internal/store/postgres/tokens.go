@@ -74,6 +74,6 @@ func (t *tx) PutClientToken(rec *ipam.TokenRecord) error {
 		_, err := t.exec(sql, args...)
 		return err
 	}
-	t.next.Queue(sql, args...)
+	t.rows.tokens.add(rec.OwnerID, rec.Action, rec.Token, rec.ParamsHash, rec.Result)
 	return nil
 }

@@ -24,7 +24,8 @@ type tx struct {
 	ctx  context.Context
 	conn *pgxpool.Conn
 	next *pgx.Batch
-	sent bool // something went to the server: there is a transaction to end
+	rows pendingRows // INSERTs that go out first in the next round trip
+	sent bool        // something went to the server: there is a transaction to end
 	// locked holds the pools this transaction locked (LockPool): their row
 	// exists and no one else can touch it until we end.
 	locked map[string]bool
@@ -70,6 +71,7 @@ func (t *tx) sendAll(add func(*pgx.Batch)) error {
 	}
 	b := t.next
 	t.next = &pgx.Batch{}
+	t.rows.queue(b)
 	add(b)
 	t.sent = true
 	return t.note(t.conn.SendBatch(t.ctx, b).Close())

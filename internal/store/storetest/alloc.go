@@ -40,6 +40,45 @@ func testAllocation(t *testing.T, h *harness) {
 		}
 		return nil
 	})
+	// The same under the pools' locks, where PostgreSQL holds the rows back
+	// and sends them together: read back in the same transaction, and after.
+	locked := []*ipam.Allocation{
+		{ID: "ipam-pool-alloc-l1", PoolID: p.ID, OwnerID: owner, CIDR: netip.MustParsePrefix("10.0.2.0/24"),
+			Description: "locked", ResourceID: "vpc-2", ResourceType: "vpc", ResourceRegion: "eu-west-1",
+			ResourceOwner: "333333333333", Tags: []ipam.Tag{{Key: "k", Value: "v"}}},
+		newAlloc(p6, "ipam-pool-alloc-l2", "2001:db8:1::/48"),
+		newAlloc(p, "ipam-pool-alloc-l3", "10.0.3.0/25"),
+	}
+	h.update(func(tx ipam.Tx) error {
+		for _, id := range []string{p.ID, p6.ID} {
+			if _, err := tx.LockPool(owner, id); err != nil {
+				return err
+			}
+		}
+		for _, a := range locked {
+			if err := tx.InsertAllocation(a); err != nil {
+				return err
+			}
+		}
+		for _, want := range locked {
+			got, err := tx.GetAllocation(want.ID)
+			if err != nil {
+				return err
+			}
+			equal(t, "GetAllocation in the inserting transaction "+want.ID, got, want)
+		}
+		return nil
+	})
+	h.view(func(tx ipam.Tx) error {
+		for _, want := range locked {
+			got, err := tx.GetAllocation(want.ID)
+			if err != nil {
+				return err
+			}
+			equal(t, "GetAllocation "+want.ID, got, want)
+		}
+		return nil
+	})
 	h.wantViewErr(ipam.ErrNotFound, "GetAllocation of a missing id", func(tx ipam.Tx) error {
 		_, err := tx.GetAllocation("ipam-pool-alloc-missing")
 		return err
