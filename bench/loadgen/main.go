@@ -23,6 +23,8 @@ package main
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"net"
@@ -304,7 +306,8 @@ func (b *bench) grow(ctx context.Context, size int) (result, error) {
 					})
 				}
 				desc := "lg-" + strconv.Itoa(i)
-				resp, err := b.c.call(ctx, "AllocateIpamPoolCidr", url.Values{"IpamPoolId": {b.pool}, "Description": {desc}})
+				resp, err := b.c.call(ctx, "AllocateIpamPoolCidr", url.Values{"IpamPoolId": {b.pool}, "Description": {desc},
+					"ClientToken": {clientToken()}})
 				if err != nil {
 					errOnce.Do(func() { firstE = err; cancel() })
 					return
@@ -545,4 +548,16 @@ func loadavg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// clientToken is a random version-4 UUID, the ClientToken the AWS SDKs,
+// boto3 and the CLI put in every AllocateIpamPoolCidr: a random key the
+// server must record and look up with each allocation.
+func clientToken() string {
+	var b [16]byte
+	_, _ = crand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

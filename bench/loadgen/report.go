@@ -90,7 +90,8 @@ func writeSection(path string, rs []result, fin *final, cfg config, args, machin
 		pool = "one IPv6 pool, fd00::/32, with /64 allocations"
 	}
 	fmt.Fprintf(&sec, "`bench/loadgen` starts `ipamd serve` on a fresh SQLite data dir and grows %s "+
-		"(lowest free block, each with its own description) through AllocateIpamPoolCidr from %d concurrent "+
+		"(lowest free block, each with its own description and a random ClientToken, as the SDKs send) through "+
+		"AllocateIpamPoolCidr from %d concurrent "+
 		"SigV4-signing clients on loopback. The pool also holds one child pool's carve-out (the allocation "+
 		"the resource-id filter finds). Each cell is client-side latency (request sent to last byte read) / "+
 		"server-side latency (the request's `duration_ms` log line); single-page rows are over %d repetitions "+

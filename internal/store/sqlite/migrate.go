@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,10 +56,17 @@ func migrations() ([]migration, error) {
 // schema at a version boundary. db is the write connection, whose
 // transactions begin IMMEDIATE: two processes opening the same file at once
 // take turns, and the second sees the first's record.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB) error { return migrateTo(ctx, db, math.MaxInt) }
+
+// migrateTo applies the migrations up to version last (tests build older
+// schemas with it).
+func migrateTo(ctx context.Context, db *sql.DB, last int) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
+	}
+	for len(ms) > 0 && ms[len(ms)-1].version > last {
+		ms = ms[:len(ms)-1]
 	}
 	if _, err := db.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {

@@ -107,6 +107,19 @@ func TestQueryPlans(t *testing.T) {
 	}
 }
 
+// A token lookup reads the narrow key index (migration 4), not the rows.
+func TestTokenQueryPlan(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const q = `SELECT params_hash, result FROM client_tokens WHERE owner = ? AND action = ? AND token = ?`
+	if plan, want := explain(t, s, q, "o", "a", "t"), "USING INDEX client_tokens_key (owner=? AND action=? AND token=?)"; !strings.Contains(plan, want) {
+		t.Errorf("%s:\n plan %s\n want %s", q, plan, want)
+	}
+}
+
 func explain(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()
 	n := strings.Count(query, "?")
