@@ -76,6 +76,7 @@ type heldSpace struct {
 	deleted bool
 	dirty   bool         // version bumped, row not yet written
 	changes []PoolChange // this transaction's changes, logged under the new version
+	applied []PoolChange // every change made to the set, to undo on rollback
 	version int64        // pool version the set reflected when taken
 	gen     uint64       // set generation when taken
 }
@@ -244,7 +245,30 @@ func (o *op) change(p *Pool, c PoolChange) error {
 // even if the caller forgot o.bump.
 func (h *heldSpace) record(c PoolChange) {
 	h.changes = append(h.changes, c)
+	h.applied = append(h.applied, c)
 	h.pool.Version, h.dirty = h.version+1, true
+}
+
+// undo reverts changes, last first. The set keeps free space in one
+// canonical form, so the result is the set as it was before them.
+func undo(set *cidr.Set, changes []PoolChange) error {
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := changes[i]
+		switch c.Kind {
+		case ChangeTake:
+			c.Kind = ChangeFree
+		case ChangeFree:
+			c.Kind = ChangeTake
+		case ChangeAdd:
+			c.Kind = ChangeRemove
+		case ChangeRemove:
+			c.Kind = ChangeAdd
+		}
+		if err := applyChange(set, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (o *op) mustHold(p *Pool) *heldSpace {
@@ -319,6 +343,10 @@ func (o *op) release(committed bool) {
 			// Rolled back without touching the set (a DryRun, a preview, a
 			// refusal): it still reflects the version it was taken at, so a
 			// big pool is not reloaded for nothing.
+			h.e.version = h.version
+		case !committed && h.e.set != nil && undo(h.e.set, h.applied) == nil:
+			// Rolled back after changing the set (a failed commit, a lost
+			// ClientToken race): undone, it reflects that version again.
 			h.e.version = h.version
 		default:
 			h.e.set = nil
