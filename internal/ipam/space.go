@@ -75,8 +75,7 @@ type heldSpace struct {
 	pool    *Pool
 	deleted bool
 	dirty   bool         // version bumped, row not yet written
-	changes []PoolChange // this transaction's changes, logged under the new version
-	applied []PoolChange // every change made to the set, to undo on rollback
+	changes []PoolChange // this transaction's changes: logged under the new version, undone on rollback
 	version int64        // pool version the set reflected when taken
 	gen     uint64       // set generation when taken
 }
@@ -245,7 +244,6 @@ func (o *op) change(p *Pool, c PoolChange) error {
 // even if the caller forgot o.bump.
 func (h *heldSpace) record(c PoolChange) {
 	h.changes = append(h.changes, c)
-	h.applied = append(h.applied, c)
 	h.pool.Version, h.dirty = h.version+1, true
 }
 
@@ -312,7 +310,7 @@ func (o *op) flush(tx Tx) error {
 					return err
 				}
 			}
-			h.dirty, h.changes = false, nil
+			h.dirty = false
 		}
 	}
 	return nil
@@ -344,7 +342,7 @@ func (o *op) release(committed bool) {
 			// refusal): it still reflects the version it was taken at, so a
 			// big pool is not reloaded for nothing.
 			h.e.version = h.version
-		case !committed && h.e.set != nil && undo(h.e.set, h.applied) == nil:
+		case !committed && h.e.set != nil && undo(h.e.set, h.changes) == nil:
 			// Rolled back after changing the set (a failed commit, a lost
 			// ClientToken race): undone, it reflects that version again.
 			h.e.version = h.version
