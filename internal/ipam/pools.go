@@ -407,17 +407,20 @@ func (s *Service) getPool(tx Tx, c Caller, id string) (*Pool, error) {
 	return p, err
 }
 
-func errMissingPoolID() error {
-	return errorf(CodeMissingParameter, "The request must contain the parameter IpamPoolId")
+func (s *Service) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
+	p, _, err := lockPoolSince(tx, c, id, -1)
+	return p, err
 }
 
-func (s *Service) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
+// lockPoolSince is tx.LockPoolChanges with the service's answers for a
+// missing or unknown pool id.
+func lockPoolSince(tx Tx, c Caller, id string, since int64) (*Pool, []PoolVersion, error) {
 	if id == "" {
-		return nil, errMissingPoolID()
+		return nil, nil, errorf(CodeMissingParameter, "The request must contain the parameter IpamPoolId")
 	}
-	p, err := tx.LockPool(c.AccountID, id)
+	p, log, err := tx.LockPoolChanges(c.AccountID, id, since)
 	if errors.Is(err, ErrNotFound) {
-		return nil, poolNotFound(id)
+		return nil, nil, poolNotFound(id)
 	}
-	return p, err
+	return p, log, err
 }

@@ -1,9 +1,5 @@
 package ipam
 
-import (
-	"errors"
-)
-
 // On PostgreSQL every statement is a round trip, and a pool's writers on
 // every node queue behind the one holding its lock. So what a write can
 // learn before it takes the lock, it learns first, and what it must learn
@@ -80,14 +76,8 @@ type fetchedLog struct {
 // lockPool is Service.lockPool that also brings, in the same round trip,
 // the change-log rows this node's cached space of the pool lacks.
 func (o *op) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
-	if id == "" {
-		return nil, errMissingPoolID()
-	}
 	since := o.s.spaces.hint(id)
-	p, log, err := tx.LockPoolChanges(c.AccountID, id, since)
-	if errors.Is(err, ErrNotFound) {
-		return nil, poolNotFound(id)
-	}
+	p, log, err := lockPoolSince(tx, c, id, since)
 	if err != nil {
 		return nil, err
 	}
