@@ -16,15 +16,13 @@ package ipam
 type tokenKey struct{ owner, action, token string }
 
 // clientToken is tx.ClientToken, answered from what this transaction
-// already looked up or recorded when it can. o may be nil.
+// already looked up or recorded when it can.
 func (o *op) clientToken(tx Tx, owner, action, token string) (*TokenRecord, error) {
-	if o != nil {
-		if rec, ok := o.tokens[tokenKey{owner, action, token}]; ok {
-			if rec == nil {
-				return nil, ErrNotFound
-			}
-			return rec, nil
+	if rec, ok := o.tokens[tokenKey{owner, action, token}]; ok {
+		if rec == nil {
+			return nil, ErrNotFound
 		}
+		return rec, nil
 	}
 	return tx.ClientToken(owner, action, token)
 }
@@ -32,7 +30,7 @@ func (o *op) clientToken(tx Tx, owner, action, token string) (*TokenRecord, erro
 // putToken remembers a token this transaction recorded, so a later request
 // of the same batch with the same token gets the first one's answer.
 func (o *op) putToken(rec *TokenRecord) {
-	if o != nil && o.tokens != nil {
+	if o.tokens != nil {
 		o.tokens[tokenKey{rec.OwnerID, rec.Action, rec.Token}] = rec
 	}
 }
