@@ -39,9 +39,8 @@ func (h *Handler) record(x *exchange, code string) {
 	})
 }
 
-// isMutating tells the audit trail and the rate limiter whether an action
-// changes state.
-func isMutating(action string) bool { return mutating[action] }
+// isMutating reports whether the action table marks action as changing state.
+func isMutating(action string) bool { return actions[action].mutating }
 
 // Bounds on what one record keeps of client-supplied values.
 const (

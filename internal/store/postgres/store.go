@@ -9,7 +9,6 @@ import (
 	"context"
 	crand "crypto/rand"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -42,8 +41,6 @@ const (
 	// requests run into them. pgxpool also pings, on acquire, every
 	// connection idle for more than a second.
 	healthCheckPeriod = 15 * time.Second
-	// maxAttempts bounds how often Update and View run fn.
-	maxAttempts = 5
 )
 
 // Open connects to the database at url (a postgres:// URL or key=value DSN,
@@ -98,9 +95,11 @@ const (
 	beginReadOnly = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 )
 
-// Update runs fn in a READ COMMITTED transaction and commits it. fn is run
-// again (up to maxAttempts in all) after a serialization failure or
-// deadlock, and when the connection turned out dead before COMMIT.
+// Update runs fn in a READ COMMITTED transaction and commits it. A
+// serialization failure or deadlock is returned as ipam.ErrConflict, not
+// retried: the service owns conflict retries (docs/architecture.md). The one
+// rerun here is for a connection found dead before COMMIT was sent, which
+// only the store can tell apart from a transaction that may have committed.
 func (s *Store) Update(ctx context.Context, fn func(tx ipam.Tx) error) error {
 	return s.run(ctx, beginReadWrite, fn)
 }
@@ -112,11 +111,10 @@ func (s *Store) View(ctx context.Context, fn func(tx ipam.Tx) error) error {
 
 func (s *Store) run(ctx context.Context, begin string, fn func(tx ipam.Tx) error) error {
 	var err error
-	attempts, stale := 0, 0
+	stale := 0
 	for {
 		var t *tx
 		t, err = s.attempt(ctx, begin, fn)
-		attempts++
 		if err == nil || ctx.Err() != nil {
 			break
 		}
@@ -132,17 +130,7 @@ func (s *Store) run(ctx context.Context, begin string, fn func(tx ipam.Tx) error
 			stale++
 			continue
 		}
-		if !retryable(err) || attempts >= maxAttempts {
-			break
-		}
-		// Jitter keeps the transactions that just collided from colliding
-		// again in lockstep.
-		d := time.Duration(attempts) * (time.Millisecond + rand.N(2*time.Millisecond))
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return mapErr(err)
-		}
+		break
 	}
 	return mapErr(err)
 }

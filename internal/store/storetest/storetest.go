@@ -67,6 +67,7 @@ var cases = []testCase{
 	{"ListAllocations", testListAllocations},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
+	{"ConflictRuns", testConflictRuns},
 	{"Rollback", testRollback},
 	{"View", testView},
 	{"ConcurrentUpdate", testConcurrentUpdate},
