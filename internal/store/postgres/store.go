@@ -5,12 +5,10 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	crand "crypto/rand"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -21,9 +19,6 @@ import (
 type Store struct {
 	pool     *pgxpool.Pool
 	maxConns int
-
-	keyMu sync.Mutex
-	key   []byte // TokenKey, cached once read: it never changes
 }
 
 var _ ipam.Store = (*Store)(nil)
@@ -155,14 +150,9 @@ func (s *Store) attempt(ctx context.Context, begin string, fn func(tx ipam.Tx) e
 	return t, t.commit()
 }
 
-// TokenKey returns the store's pagination token key, creating it on first use.
+// TokenKey returns the store's pagination token key, creating it on first
+// use. The service keeps what it read: no cache here.
 func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	// Copies out: a caller scribbling on the key must not change it.
-	if s.key != nil {
-		return bytes.Clone(s.key), nil
-	}
 	key := make([]byte, 32)
 	if _, err := crand.Read(key); err != nil {
 		return nil, err
@@ -175,6 +165,5 @@ func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
 	if err := s.pool.QueryRow(ctx, "SELECT value FROM meta WHERE key = 'token_key'").Scan(&key); err != nil {
 		return nil, mapErr(err)
 	}
-	s.key = key
-	return bytes.Clone(key), nil
+	return key, nil
 }
