@@ -36,9 +36,10 @@ func (u *Usage) Ratio() float64 {
 
 // PoolUsage returns the usage of each of the caller's pools in ids (an
 // unknown or foreign id is InvalidIpamPoolId.NotFound, as everywhere),
-// with strips of slices slices per provisioned CIDR (0: none). A pool's
-// space comes from the cache when it is current; otherwise it is loaded
-// from one snapshot and cached, as the next write would have done.
+// with strips of slices slices per provisioned CIDR (0: none). A pool whose
+// cached space is current is read from the cache; any other is brought up
+// to date the way a write would (under the pool's lock, from the change log
+// or the store) and stays cached.
 func (s *Service) PoolUsage(ctx context.Context, c Caller, ids []string, slices int) ([]*Usage, error) {
 	out := make([]*Usage, len(ids))
 	err := s.view(ctx, func(tx Tx) error {
@@ -47,33 +48,45 @@ func (s *Service) PoolUsage(ctx context.Context, c Caller, ids []string, slices 
 			if err != nil {
 				return err
 			}
-			if out[i], err = s.usage(tx, p, slices); err != nil {
-				return err
-			}
+			out[i] = s.cachedUsage(p, slices)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		if out[i] != nil {
+			continue
+		}
+		err := s.update(ctx, func(tx Tx, o *op) error {
+			p, err := o.lockPool(tx, c, id)
+			if err != nil {
+				return err
+			}
+			set, err := o.space(tx, p)
+			if err == nil {
+				out[i] = usageOf(set, slices)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-func (s *Service) usage(tx Tx, p *Pool, slices int) (*Usage, error) {
+// cachedUsage reads p's usage from the cache if it holds p's version; nil
+// if not.
+func (s *Service) cachedUsage(p *Pool, slices int) *Usage {
 	e := s.spaces.entry(p.ID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.set == nil || e.version != p.Version {
-		// The view's snapshot holds the pool row and its allocations as of
-		// one version, so the loaded set is exactly that version's.
-		set, err := loadSpace(tx, p)
-		if err != nil {
-			return nil, err
-		}
-		if e.set == nil || e.version < p.Version {
-			e.set, e.version = set, p.Version
-			e.known.Store(p.Version + 1)
-		}
-		return usageOf(set, slices), nil
+		return nil
 	}
-	return usageOf(e.set, slices), nil
+	return usageOf(e.set, slices)
 }
 
 func usageOf(set *cidr.Set, slices int) *Usage {
