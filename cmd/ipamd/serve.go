@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ipamd/ipamd/internal/api"
+	"github.com/ipamd/ipamd/internal/audit"
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/ipamd/ipamd/internal/sigv4"
 	"github.com/ipamd/ipamd/internal/store/postgres"
@@ -28,6 +29,7 @@ type serveConfig struct {
 	maxBody                                           int64
 	logFormat                                         string
 	pprof                                             string
+	auditLog                                          string
 	limits                                            ipam.Limits
 	mutatingRate, mutatingBurst                       float64
 	readRate, readBurst                               float64
@@ -81,6 +83,7 @@ func flags(args []string) (*serveConfig, error) {
 	str(&c.tlsKey, "tls-key", "IPAMD_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.logFormat, "log-format", "IPAMD_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.pprof, "pprof", "IPAMD_PPROF", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty")
+	str(&c.auditLog, "audit-log", "IPAMD_AUDIT_LOG", "", "append the audit trail (one JSON object per mutating call) to this file; in the log when empty")
 	num("max-body-bytes", "IPAMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest request body accepted", func(n int64) { c.maxBody = n })
 	num("max-ipams", "IPAMD_MAX_IPAMS", int64(c.limits.IpamsPerRegion), "IPAMs per account", func(n int64) { c.limits.IpamsPerRegion = int(n) })
 	num("max-scopes", "IPAMD_MAX_SCOPES", int64(c.limits.ScopesPerIpam), "scopes per IPAM, the two defaults included", func(n int64) { c.limits.ScopesPerIpam = int(n) })
@@ -129,8 +132,13 @@ func serve(args []string) error {
 		limiter = &api.Limiter{MutatingRate: cfg.mutatingRate, MutatingBurst: cfg.mutatingBurst,
 			ReadRate: cfg.readRate, ReadBurst: cfg.readBurst}
 	}
+	trail, err := auditTrail(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer trail.Close()
 	handler := api.New(api.Config{Service: svc, Verifier: &sigv4.Verifier{Creds: creds}, Logger: log,
-		MaxBodyBytes: cfg.maxBody, Limiter: limiter})
+		MaxBodyBytes: cfg.maxBody, Limiter: limiter, Audit: trail})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
@@ -184,6 +192,15 @@ func servePprof(addr string, log *slog.Logger) error {
 	log.Warn("serving pprof", "listen", ln.Addr().String())
 	go func() { _ = http.Serve(ln, mux) }()
 	return nil
+}
+
+// auditTrail is the audit Recorder: the --audit-log file, or the log.
+func auditTrail(cfg *serveConfig, log *slog.Logger) (*audit.Recorder, error) {
+	if cfg.auditLog == "" {
+		return audit.ToLog(log), nil
+	}
+	log.Info("audit trail", "file", cfg.auditLog)
+	return audit.ToFile(cfg.auditLog, log)
 }
 
 func newLogger(format string) *slog.Logger {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipamd/ipamd/internal/audit"
 	"github.com/ipamd/ipamd/internal/ec2query"
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/ipamd/ipamd/internal/sigv4"
@@ -33,7 +34,9 @@ type Config struct {
 	Verifier     *sigv4.Verifier
 	Logger       *slog.Logger
 	MaxBodyBytes int64
-	Limiter      *Limiter // nil: no rate limits
+	Limiter      *Limiter        // nil: no rate limits
+	Audit        *audit.Recorder // nil: no audit trail
+	Metrics      Observer        // nil: no request metrics
 }
 
 // Handler serves the EC2 Query API and /healthz.
@@ -43,11 +46,14 @@ type Handler struct {
 	log      *slog.Logger
 	maxBody  int64
 	limiter  *Limiter
+	audit    *audit.Recorder
+	metrics  Observer
 }
 
 // New returns the API handler.
 func New(cfg Config) *Handler {
-	h := &Handler{svc: cfg.Service, verifier: cfg.Verifier, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, limiter: cfg.Limiter}
+	h := &Handler{svc: cfg.Service, verifier: cfg.Verifier, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, limiter: cfg.Limiter,
+		audit: cfg.Audit, metrics: cfg.Metrics}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -57,12 +63,19 @@ func New(cfg Config) *Handler {
 	return h
 }
 
-// exchange is what one request leaves for its log line.
+// exchange is what one request leaves for its log line, its metrics and
+// its audit record.
 type exchange struct {
-	id      string
-	action  string
-	account string
-	status  int
+	id        string
+	start     time.Time
+	remote    string
+	action    string
+	account   string
+	accessKey string
+	status    int
+	code      string     // the EC2 error code of a failed request
+	values    url.Values // the decoded parameters, for the audit record
+	body      any        // the response, for the audit record
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -70,19 +83,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.health(w, r)
 		return
 	}
-	start := time.Now()
-	x := &exchange{id: newRequestID(), status: http.StatusOK}
+	x := &exchange{id: newRequestID(), start: time.Now(), remote: audit.SourceAddr(r.RemoteAddr), status: http.StatusOK}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
 			h.log.Error("panic", "request_id", x.id, "action", x.action, "panic", fmt.Sprint(v))
-			x.status = http.StatusInternalServerError
-			ec2query.WriteError(w, x.status, "InternalError", "An internal error has occurred.", x.id)
+			x.fail(w, http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
 		}
-		h.log.Info("request", "request_id", x.id, "action", x.action, "account", x.account,
-			"status", x.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		h.finish(x)
 	}()
 	body, err := h.serve(r, x)
 	if err != nil {
@@ -90,15 +100,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if internal {
 			h.log.Error("internal error", "request_id", x.id, "action", x.action, "err", cause(err))
 		}
-		x.status = we.Status
-		ec2query.WriteError(w, we.Status, we.Code, we.Message, x.id)
+		x.fail(w, we.Status, we.Code, we.Message)
 		return
 	}
+	x.body = body
 	if err := ec2query.WriteResponse(w, x.action, x.id, body); err != nil {
 		h.log.Error("encode response", "request_id", x.id, "action", x.action, "err", err)
-		x.status = http.StatusInternalServerError
-		ec2query.WriteError(w, x.status, "InternalError", "An internal error has occurred.", x.id)
+		x.fail(w, http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
 	}
+}
+
+func (x *exchange) fail(w http.ResponseWriter, status int, code, message string) {
+	x.status, x.code = status, code
+	ec2query.WriteError(w, status, code, message, x.id)
+}
+
+// finish logs the request, counts it and, if it was a mutating call,
+// writes its audit record.
+func (h *Handler) finish(x *exchange) {
+	elapsed := time.Since(x.start)
+	code := x.code
+	if code == "" {
+		code = audit.Success
+	}
+	attrs := []any{"request_id", x.id, "action", x.action, "account", x.account, "remote", x.remote,
+		"status", x.status, "duration_ms", float64(elapsed.Microseconds()) / 1000}
+	if x.code != "" {
+		attrs = append(attrs, "code", x.code)
+	}
+	h.log.Info("request", attrs...)
+	if h.metrics != nil {
+		h.metrics.ObserveRequest(x.action, code, elapsed)
+	}
+	h.record(x, code)
 }
 
 // protocolError is a request refused before it reaches an operation.
@@ -126,11 +160,12 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	x.account = id.AccountID
+	x.account, x.accessKey = id.AccountID, id.AccessKey
 	values, err := requestValues(r, body)
 	if err != nil {
 		return nil, err
 	}
+	x.values = values
 	p := ec2query.NewParams(values)
 	x.action = p.Action()
 	if err := p.Err(); err != nil {

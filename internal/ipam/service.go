@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 )
@@ -61,15 +62,18 @@ func (s *Service) Healthy(ctx context.Context) error { return s.store.Ping(ctx) 
 // update runs fn in a write transaction with the pool-space bookkeeping that
 // keeps the in-memory free-space caches exactly in step with what committed.
 //
-// A store conflict (ErrConflict: a unique key another transaction took
-// first, typically a ClientToken that a retry sent to another node while
-// the first call was running) runs fn again: what it reads then includes
-// the winner's write, so the request gets the answer it would have got
-// had it come second.
+// update is the one place that retries a conflict (docs/architecture.md):
+// ErrConflict from a store is a unique key another transaction took first
+// (typically a ClientToken that a retry sent to another node while the first
+// call was running), an overlap the exclusion backstop refused, or a
+// PostgreSQL serialization failure or deadlock. Stores return it without
+// running fn again; here fn runs again, up to ConflictRuns times in all, and
+// what it reads then includes the winner's write, so the request gets the
+// answer it would have got had it come second.
 func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) error {
 	o := &op{s: s}
 	var err error
-	for attempt := 1; ; attempt++ {
+	for run := 1; ; run++ {
 		err = s.store.Update(ctx, func(tx Tx) error {
 			o.reset() // a retried transaction starts from clean caches
 			if err := fn(tx, o); err != nil {
@@ -79,15 +83,30 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) erro
 		})
 		o.finish(err == nil)
 		var de *Error
-		if err == nil || attempt == conflictAttempts || !errors.Is(err, ErrConflict) || errors.As(err, &de) || ctx.Err() != nil {
+		if err == nil || run == ConflictRuns || !errors.Is(err, ErrConflict) || errors.As(err, &de) || !conflictPause(ctx, run) {
 			break
 		}
 	}
 	return domainErr(err)
 }
 
-// conflictAttempts bounds the runs of one update that lost a race.
-const conflictAttempts = 3
+// ConflictRuns bounds the runs of one update that keeps losing races.
+const ConflictRuns = 5
+
+// conflictPause waits a little longer after each lost race, with jitter so
+// that the transactions that just collided do not collide again in
+// lockstep. It reports false if ctx ended meanwhile.
+func conflictPause(ctx context.Context, run int) bool {
+	d := time.Duration(run) * (time.Millisecond + time.Duration(mrand.Int64N(int64(2*time.Millisecond))))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
 
 func (s *Service) view(ctx context.Context, fn func(tx Tx) error) error {
 	return domainErr(s.store.View(ctx, fn))

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/ipamd/ipamd/internal/api"
+	"github.com/ipamd/ipamd/internal/audit"
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/ipamd/ipamd/internal/sigv4"
 	"github.com/ipamd/ipamd/internal/store/sqlite"
@@ -32,6 +33,8 @@ type Options struct {
 	Limiter *api.Limiter
 	Store   ipam.Store // use this store instead of SQLite in Dir
 	Region  string
+	Audit   *audit.Recorder // default: audit records go to the server's log
+	Metrics api.Observer
 }
 
 // Server is a running ipamd.
@@ -71,9 +74,14 @@ func (s *Server) start(t testing.TB) {
 	}
 	s.Store = st
 	s.Service = ipam.NewService(st, ipam.Config{Region: s.opts.Region, Limits: s.opts.Limits})
+	log := slog.New(slog.NewTextHandler(&s.logs, nil))
+	rec := s.opts.Audit
+	if rec == nil {
+		rec = audit.ToLog(log)
+	}
 	h := api.New(api.Config{
 		Service: s.Service, Verifier: &sigv4.Verifier{Creds: s.opts.Creds},
-		Logger: slog.New(slog.NewTextHandler(&s.logs, nil)), Limiter: s.opts.Limiter,
+		Logger: log, Limiter: s.opts.Limiter, Audit: rec, Metrics: s.opts.Metrics,
 	})
 	s.http = httptest.NewServer(h)
 	s.URL = s.http.URL
