@@ -39,6 +39,13 @@ func (c *Console) record(r *http.Request, s *session, action string, ids, cidrs 
 	c.cfg.Audit.Record(rec)
 }
 
+func nonEmpty(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return []string{v}
+}
+
 // done sends the browser back to the pool page with a confirmation.
 func done(w http.ResponseWriter, r *http.Request, poolID, what, cidr string) {
 	q := url.Values{"done": {what}, "cidr": {cidr}}
@@ -62,15 +69,15 @@ func (c *Console) allocate(w http.ResponseWriter, r *http.Request, s *session) {
 	if in.NetmaskLength, err = netmaskField(form.Netmask); err == nil {
 		a, err = c.svc.AllocateIpamPoolCidr(r.Context(), s.caller, in)
 	}
-	if !preview {
-		var ids, cidrs []string
-		if a != nil {
-			ids, cidrs = []string{id, a.ID}, []string{a.CIDR.String()}
-		} else {
-			ids = []string{id}
-		}
-		c.record(r, s, "AllocateIpamPoolCidr", ids, cidrs, err)
+	// Recorded like the API records it, previews included.
+	ids, cidrs := []string{id}, nonEmpty(form.CIDR)
+	if a != nil && !preview {
+		ids = append(ids, a.ID)
 	}
+	if a != nil && a.CIDR.String() != form.CIDR {
+		cidrs = append(cidrs, a.CIDR.String())
+	}
+	c.record(r, s, "AllocateIpamPoolCidr", ids, cidrs, err)
 	if err == nil && !preview {
 		done(w, r, id, "allocated", a.CIDR.String())
 		return
@@ -105,9 +112,9 @@ func (c *Console) provision(w http.ResponseWriter, r *http.Request, s *session) 
 	if in.NetmaskLength, err = netmaskField(form.Netmask); err == nil {
 		pc, err = c.svc.ProvisionIpamPoolCidr(r.Context(), s.caller, in)
 	}
-	var cidrs []string
-	if pc != nil {
-		cidrs = []string{pc.CIDR.String()}
+	cidrs := nonEmpty(form.CIDR)
+	if pc != nil && pc.CIDR.String() != form.CIDR {
+		cidrs = append(cidrs, pc.CIDR.String())
 	}
 	c.record(r, s, "ProvisionIpamPoolCidr", []string{id}, cidrs, err)
 	if err != nil {
