@@ -36,20 +36,40 @@ type serveConfig struct {
 	limits                                            ipam.Limits
 	mutatingRate, mutatingBurst                       float64
 	readRate, readBurst                               float64
+	sourceRate, sourceBurst                           float64
+	authFailRate, authFailBurst                       float64
 }
 
 // flags binds every serve flag with its IPAMD_* environment variable as the
 // default, so flags win over the environment.
 func flags(args []string) (*serveConfig, error) {
 	c := &serveConfig{limits: ipam.DefaultLimits()}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs, errs := c.flagSet()
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if !ipam.ValidRegion(c.region) {
+		return nil, fmt.Errorf("--region %q is not a valid Region name (like us-east-1)", c.region)
+	}
+	return c, errors.Join(errs...)
+}
+
+// flagSet defines every serve flag on c; errs are the environment
+// variables that did not parse.
+func (c *serveConfig) flagSet() (fs *flag.FlagSet, errs []error) {
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
 	str := func(p *string, name, env, def, usage string) {
 		if v, ok := os.LookupEnv(env); ok {
 			def = v
 		}
 		fs.StringVar(p, name, def, usage+" ($"+env+")")
 	}
-	var errs []error
 	num := func(name, env string, def int64, usage string, set func(int64)) {
 		if v, ok := os.LookupEnv(env); ok {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -99,16 +119,11 @@ func flags(args []string) (*serveConfig, error) {
 	rate(&c.mutatingBurst, "burst-mutating", "IPAMD_BURST_MUTATING", 50, "per-account burst of mutating requests")
 	rate(&c.readRate, "rate-read", "IPAMD_RATE_READ", 0, "per-account non-mutating requests per second (0: unlimited)")
 	rate(&c.readBurst, "burst-read", "IPAMD_BURST_READ", 100, "per-account burst of non-mutating requests")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if (c.tlsCert == "") != (c.tlsKey == "") {
-		return nil, errors.New("--tls-cert and --tls-key go together")
-	}
-	return c, errors.Join(errs...)
+	rate(&c.sourceRate, "rate-source", "IPAMD_RATE_SOURCE", 0, "requests per second from one source address, counted before authentication (0: unlimited)")
+	rate(&c.sourceBurst, "burst-source", "IPAMD_BURST_SOURCE", 200, "burst of requests from one source address")
+	rate(&c.authFailRate, "rate-auth-failures", "IPAMD_RATE_AUTH_FAILURES", 1, "failed authentications per second from one source address; past the burst its requests are refused before verification (0: unlimited)")
+	rate(&c.authFailBurst, "burst-auth-failures", "IPAMD_BURST_AUTH_FAILURES", 20, "burst of failed authentications from one source address")
+	return fs, errs
 }
 
 // fromEnv is $env parsed, or def when it is not set; a value that does not
@@ -151,13 +166,18 @@ func serve(args []string) error {
 		limiter = &api.Limiter{MutatingRate: cfg.mutatingRate, MutatingBurst: cfg.mutatingBurst,
 			ReadRate: cfg.readRate, ReadBurst: cfg.readBurst}
 	}
+	var sources *api.SourceLimiter
+	if cfg.sourceRate > 0 || cfg.authFailRate > 0 {
+		sources = &api.SourceLimiter{Rate: cfg.sourceRate, Burst: cfg.sourceBurst,
+			FailureRate: cfg.authFailRate, FailureBurst: cfg.authFailBurst}
+	}
 	trail, err := auditTrail(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer trail.Close()
 	var handler http.Handler = api.New(api.Config{Service: svc, Verifier: &sigv4.Verifier{Creds: creds}, Logger: log,
-		MaxBodyBytes: cfg.maxBody, Limiter: limiter, Audit: trail})
+		MaxBodyBytes: cfg.maxBody, Limiter: limiter, Sources: sources, Audit: trail})
 	if cfg.console {
 		handler = console.New(console.Config{Service: svc, Credentials: creds, Region: cfg.region, Audit: trail,
 			Logger: log, SessionTTL: cfg.consoleSessionTTL}).Mount(handler)

@@ -35,6 +35,7 @@ type Config struct {
 	Logger       *slog.Logger
 	MaxBodyBytes int64
 	Limiter      *Limiter        // nil: no rate limits
+	Sources      *SourceLimiter  // nil: no per-source limits before authentication
 	Audit        *audit.Recorder // nil: no audit trail
 	Metrics      Observer        // nil: no request metrics
 }
@@ -46,6 +47,8 @@ type Handler struct {
 	log      *slog.Logger
 	maxBody  int64
 	limiter  *Limiter
+	sources  *SourceLimiter
+	authLog  *authLog
 	audit    *audit.Recorder
 	metrics  Observer
 }
@@ -53,13 +56,14 @@ type Handler struct {
 // New returns the API handler.
 func New(cfg Config) *Handler {
 	h := &Handler{svc: cfg.Service, verifier: cfg.Verifier, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, limiter: cfg.Limiter,
-		audit: cfg.Audit, metrics: cfg.Metrics}
+		sources: cfg.Sources, audit: cfg.Audit, metrics: cfg.Metrics}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
+	h.authLog = newAuthLog(h.log)
 	return h
 }
 
@@ -74,6 +78,7 @@ type exchange struct {
 	accessKey string
 	status    int
 	code      string     // the EC2 error code of a failed request
+	preAuth   bool       // refused before authentication: its log line is sampled
 	values    url.Values // the decoded parameters, for the audit record
 	body      any        // the response, for the audit record
 }
@@ -128,7 +133,9 @@ func (h *Handler) finish(x *exchange) {
 	if x.code != "" {
 		attrs = append(attrs, "code", x.code)
 	}
-	h.log.Info("request", attrs...)
+	if !x.preAuth || h.authLog.allow(x.remote) {
+		h.log.Info("request", attrs...)
+	}
 	if h.metrics != nil {
 		h.metrics.ObserveRequest(x.action, code, elapsed)
 	}
@@ -140,7 +147,15 @@ func protocolError(status int, code, format string, args ...any) error {
 	return &wireError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// errRequestLimit refuses a request over a rate limit (per source or per account).
+var errRequestLimit = &ipam.Error{Code: ipam.CodeRequestLimitExceeded, Message: "Request limit exceeded."}
+
 func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
+	src := sourceKey(r.RemoteAddr)
+	if h.sources != nil && !h.sources.Admit(src) {
+		x.preAuth = true
+		return nil, errRequestLimit
+	}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, protocolError(http.StatusMethodNotAllowed, "InvalidRequest", "The HTTP method %s is not supported; use POST.", r.Method)
 	}
@@ -158,6 +173,10 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 	}
 	id, err := h.verifier.Verify(r, body)
 	if err != nil {
+		x.preAuth = true
+		if h.sources != nil {
+			h.sources.Failed(src)
+		}
 		return nil, err
 	}
 	x.account, x.accessKey = id.AccountID, id.AccessKey
@@ -188,7 +207,7 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 		return nil, &ec2query.Error{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", ec2query.Echo(name))}
 	}
 	if h.limiter != nil && !h.limiter.Allow(id.AccountID, a.mutating) {
-		return nil, &ipam.Error{Code: ipam.CodeRequestLimitExceeded, Message: "Request limit exceeded."}
+		return nil, errRequestLimit
 	}
 	return a.op(h, r.Context(), ipam.Caller{AccountID: id.AccountID, Region: id.Region}, p)
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -31,6 +32,7 @@ type Options struct {
 	Creds   sigv4.Credentials // default sigv4.DevCredentials()
 	Limits  ipam.Limits
 	Limiter *api.Limiter
+	Sources *api.SourceLimiter
 	Store   ipam.Store // use this store instead of SQLite in Dir
 	Region  string
 	Audit   *audit.Recorder // default: audit records go to the server's log
@@ -81,7 +83,7 @@ func (s *Server) start(t testing.TB) {
 	}
 	h := api.New(api.Config{
 		Service: s.Service, Verifier: &sigv4.Verifier{Creds: s.opts.Creds},
-		Logger: log, Limiter: s.opts.Limiter, Audit: rec, Metrics: s.opts.Metrics,
+		Logger: log, Limiter: s.opts.Limiter, Sources: s.opts.Sources, Audit: rec, Metrics: s.opts.Metrics,
 	})
 	s.http = httptest.NewServer(h)
 	s.URL = s.http.URL
@@ -173,4 +175,12 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// HTTPFrom returns an HTTP client whose connections come from the loopback
+// address from (e.g. "127.0.0.2"; Linux answers on all of 127/8), so a test
+// can play several source addresses.
+func HTTPFrom(from string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	return &http.Client{Transport: OwnBody{&http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 64}}}
 }
