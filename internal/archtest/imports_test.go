@@ -25,6 +25,7 @@ var forbidden = map[string][]string{
 	"internal/audit":          {"net/http", "database/sql", "encoding/xml", module + "internal/"},
 	"internal/api":            {"database/sql", prometheus, module + "internal/store", module + "internal/metrics"},
 	"internal/metrics":        {"encoding/xml", module + "internal/api", module + "internal/store", module + "internal/ec2query", module + "internal/sigv4"},
+	"internal/console":        {"database/sql", module + "internal/store"},
 	"internal/store/sqlite":   {"net/http", module + "internal/api", module + "internal/ec2query"},
 	"internal/store/postgres": {"net/http", module + "internal/api", module + "internal/ec2query"},
 }
