@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipamd/ipamd/internal/api"
 	"github.com/ipamd/ipamd/internal/audit"
+	"github.com/ipamd/ipamd/internal/console"
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/ipamd/ipamd/internal/sigv4"
 	"github.com/ipamd/ipamd/internal/store/postgres"
@@ -30,6 +31,8 @@ type serveConfig struct {
 	logFormat                                         string
 	pprof                                             string
 	auditLog                                          string
+	console                                           bool
+	consoleSessionTTL                                 time.Duration
 	limits                                            ipam.Limits
 	mutatingRate, mutatingBurst                       float64
 	readRate, readBurst                               float64
@@ -85,14 +88,14 @@ func (c *serveConfig) flagSet() (fs *flag.FlagSet, errs []error) {
 		set(def)
 	}
 	rate := func(p *float64, name, env string, def float64, usage string) {
-		if v, ok := os.LookupEnv(env); ok {
-			n, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("$%s: %v", env, err))
-			}
-			def = n
-		}
-		fs.Float64Var(p, name, def, usage+" ($"+env+")")
+		parse := func(v string) (float64, error) { return strconv.ParseFloat(v, 64) }
+		fs.Float64Var(p, name, fromEnv(env, def, parse, &errs), usage+" ($"+env+")")
+	}
+	boolean := func(p *bool, name, env string, def bool, usage string) {
+		fs.BoolVar(p, name, fromEnv(env, def, strconv.ParseBool, &errs), usage+" ($"+env+")")
+	}
+	duration := func(p *time.Duration, name, env string, def time.Duration, usage string) {
+		fs.DurationVar(p, name, fromEnv(env, def, time.ParseDuration, &errs), usage+" ($"+env+")")
 	}
 	str(&c.listen, "listen", "IPAMD_LISTEN", "127.0.0.1:4726", "address to serve the API on")
 	str(&c.dataDir, "data-dir", "IPAMD_DATA_DIR", "./ipamd-data", "directory of the embedded SQLite store")
@@ -103,6 +106,8 @@ func (c *serveConfig) flagSet() (fs *flag.FlagSet, errs []error) {
 	str(&c.tlsKey, "tls-key", "IPAMD_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.logFormat, "log-format", "IPAMD_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.pprof, "pprof", "IPAMD_PPROF", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty")
+	boolean(&c.console, "console", "IPAMD_CONSOLE", true, "serve the web console under /console/ on the API listener")
+	duration(&c.consoleSessionTTL, "console-session-ttl", "IPAMD_CONSOLE_SESSION_TTL", console.DefaultSessionTTL, "how long a console sign-in lasts")
 	str(&c.auditLog, "audit-log", "IPAMD_AUDIT_LOG", "", "append the audit trail (one JSON object per mutating call) to this file; in the log when empty")
 	num("max-body-bytes", "IPAMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest request body accepted", func(n int64) { c.maxBody = n })
 	num("max-ipams", "IPAMD_MAX_IPAMS", int64(c.limits.IpamsPerRegion), "IPAMs per account", func(n int64) { c.limits.IpamsPerRegion = int(n) })
@@ -119,6 +124,20 @@ func (c *serveConfig) flagSet() (fs *flag.FlagSet, errs []error) {
 	rate(&c.authFailRate, "rate-auth-failures", "IPAMD_RATE_AUTH_FAILURES", 1, "failed authentications per second from one source address; past the burst its requests are refused before verification (0: unlimited)")
 	rate(&c.authFailBurst, "burst-auth-failures", "IPAMD_BURST_AUTH_FAILURES", 20, "burst of failed authentications from one source address")
 	return fs, errs
+}
+
+// fromEnv is $env parsed, or def when it is not set; a value that does not
+// parse is reported in errs.
+func fromEnv[T any](env string, def T, parse func(string) (T, error), errs *[]error) T {
+	v, ok := os.LookupEnv(env)
+	if !ok {
+		return def
+	}
+	x, err := parse(v)
+	if err != nil {
+		*errs = append(*errs, fmt.Errorf("$%s: %v", env, err))
+	}
+	return x
 }
 
 func serve(args []string) error {
@@ -157,8 +176,12 @@ func serve(args []string) error {
 		return err
 	}
 	defer trail.Close()
-	handler := api.New(api.Config{Service: svc, Verifier: &sigv4.Verifier{Creds: creds}, Logger: log,
+	var handler http.Handler = api.New(api.Config{Service: svc, Verifier: &sigv4.Verifier{Creds: creds}, Logger: log,
 		MaxBodyBytes: cfg.maxBody, Limiter: limiter, Sources: sources, Audit: trail})
+	if cfg.console {
+		handler = console.New(console.Config{Service: svc, Credentials: creds, Region: cfg.region, Audit: trail,
+			Logger: log, SessionTTL: cfg.consoleSessionTTL}).Mount(handler)
+	}
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
@@ -179,7 +202,7 @@ func serve(args []string) error {
 		}
 	}
 	log.Info("ipamd serving", "version", version, "listen", ln.Addr().String(), "tls", cfg.tlsCert != "",
-		"store", where, "region", cfg.region)
+		"store", where, "region", cfg.region, "console", consoleURL(cfg, ln.Addr().String()))
 	select {
 	case err := <-errc:
 		return err
@@ -258,4 +281,16 @@ func openStore(ctx context.Context, cfg *serveConfig) (ipam.Store, string, error
 		return nil, "", fmt.Errorf("open store in %s: %w", cfg.dataDir, err)
 	}
 	return s, "sqlite:" + cfg.dataDir, nil
+}
+
+// consoleURL is where the log tells an operator to open the console.
+func consoleURL(cfg *serveConfig, addr string) string {
+	if !cfg.console {
+		return "off"
+	}
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + addr + console.Prefix
 }

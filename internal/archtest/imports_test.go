@@ -19,6 +19,7 @@ var forbidden = map[string][]string{
 	"internal/sigv4":          {"database/sql", "encoding/xml", module + "internal/"},
 	"internal/audit":          {"net/http", "database/sql", "encoding/xml", module + "internal/"},
 	"internal/api":            {"database/sql", module + "internal/store"},
+	"internal/console":        {"database/sql", module + "internal/store"},
 	"internal/store/sqlite":   {"net/http", module + "internal/api", module + "internal/ec2query"},
 	"internal/store/postgres": {"net/http", module + "internal/api", module + "internal/ec2query"},
 }
