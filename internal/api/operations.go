@@ -19,6 +19,8 @@ var mutating = map[string]bool{
 	"ProvisionIpamPoolCidr": true, "DeprovisionIpamPoolCidr": true,
 	"AllocateIpamPoolCidr": true, "ReleaseIpamPoolAllocation": true, "ModifyIpamPoolAllocation": true,
 	"CreateTags": true, "DeleteTags": true,
+	"CreateVpc": true, "DeleteVpc": true, "AssociateVpcCidrBlock": true, "DisassociateVpcCidrBlock": true,
+	"ModifyVpcAttribute": true, "CreateSubnet": true, "DeleteSubnet": true, "ModifySubnetAttribute": true,
 }
 
 func (h *Handler) operations() map[string]operation {
@@ -46,6 +48,23 @@ func (h *Handler) operations() map[string]operation {
 		"CreateTags":                  h.createTags,
 		"DeleteTags":                  h.deleteTags,
 		"DescribeTags":                h.describeTags,
+		"CreateVpc":                   h.createVpc,
+		"DescribeVpcs":                h.describeVpcs,
+		"DeleteVpc":                   h.deleteVpc,
+		"AssociateVpcCidrBlock":       h.associateVpcCidrBlock,
+		"DisassociateVpcCidrBlock":    h.disassociateVpcCidrBlock,
+		"DescribeVpcAttribute":        h.describeVpcAttribute,
+		"ModifyVpcAttribute":          h.modifyVpcAttribute,
+		"CreateSubnet":                h.createSubnet,
+		"DescribeSubnets":             h.describeSubnets,
+		"DeleteSubnet":                h.deleteSubnet,
+		"ModifySubnetAttribute":       h.modifySubnetAttribute,
+		"DescribeNetworkAcls":         h.describeNetworkAcls,
+		"DescribeRouteTables":         h.describeRouteTables,
+		"DescribeSecurityGroups":      h.describeSecurityGroups,
+		"DescribeNetworkInterfaces":   h.describeNetworkInterfaces,
+		"DescribeVpcEndpoints":        h.describeVpcEndpoints,
+		"DescribeAvailabilityZones":   h.describeAvailabilityZones,
 	}
 }
 

@@ -29,6 +29,19 @@ const (
 	CodeUnavailable // the store cannot be reached
 	CodeRequestLimitExceeded
 	CodeTagLimitExceeded
+	CodeVpcNotFound
+	CodeSubnetNotFound
+	CodeVpcAssociationNotFound
+	CodeVpcRange    // a VPC CIDR of the wrong size or overlapping the VPC's others
+	CodeSubnetRange // a subnet CIDR of the wrong size or outside its VPC's CIDRs
+	CodeSubnetConflict
+	CodeCidrLimitExceeded
+	CodeInvalidAvailabilityZone
+	CodeNetworkAclNotFound
+	CodeRouteTableNotFound
+	CodeSecurityGroupNotFound
+	CodeNetworkInterfaceNotFound
+	CodeVpcEndpointNotFound
 )
 
 // Codes lists every Code, so the API layer can prove its table is complete.
@@ -38,6 +51,9 @@ var Codes = []Code{
 	CodeDependencyViolation, CodeIncorrectState, CodeResourceLimitExceeded,
 	CodeIdempotentParameterMismatch, CodeInvalidPaginationToken, CodeDryRun, CodeUnsupported,
 	CodeInvalidID, CodeUnavailable, CodeRequestLimitExceeded, CodeTagLimitExceeded,
+	CodeVpcNotFound, CodeSubnetNotFound, CodeVpcAssociationNotFound, CodeVpcRange, CodeSubnetRange,
+	CodeSubnetConflict, CodeCidrLimitExceeded, CodeInvalidAvailabilityZone, CodeNetworkAclNotFound,
+	CodeRouteTableNotFound, CodeSecurityGroupNotFound, CodeNetworkInterfaceNotFound, CodeVpcEndpointNotFound,
 }
 
 // Error is a domain error with a message fit to show a client.
