@@ -79,10 +79,17 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in Associ
 		if v, err = tx.LockVPC(c.AccountID, in.VpcID); err != nil {
 			return nil, notFoundAs(err, vpcNotFound(in.VpcID))
 		}
-		if err := checkNewBlock(v, netip.Prefix{}, b.family == "ipv6"); err != nil {
+		ipv6 := b.family == "ipv6"
+		if err := checkNewBlock(v, netip.Prefix{}, ipv6); err != nil {
 			return nil, err
 		}
-		return vpcPrefixes(v), nil
+		var avoid []netip.Prefix
+		for _, x := range v.CIDRs {
+			if x.IPv6() == ipv6 {
+				avoid = append(avoid, x.CIDR)
+			}
+		}
+		return avoid, nil
 	}, func(tx Tx, a *Allocation, p *Pool) error {
 		added = vpcBlock(a.CIDR, a, p, s.region)
 		v.CIDRs = append(v.CIDRs, added)
