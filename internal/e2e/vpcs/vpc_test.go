@@ -69,7 +69,7 @@ func TestVpcFromPoolLifecycle(t *testing.T) {
 		Cidr: al.Cidr, IpamPoolAllocationId: al.IpamPoolAllocationId})
 	wantErr(t, err, "InvalidParameterValue")
 	_, err = e.c.DeleteIpamPool(ctx, &ec2.DeleteIpamPoolInput{IpamPoolId: aws.String(pool)})
-	wantErr(t, err, "IncorrectState")
+	wantErr(t, err, "DependencyViolation")
 
 	// Delete: released in the same transaction, reusable at once.
 	_, err = e.c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: a.VpcId})
