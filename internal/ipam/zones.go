@@ -28,7 +28,8 @@ func (s *Service) Zones() []Zone {
 }
 
 // regionAbbrev is the short form AWS uses in zone ids: "us-east-1" → "use1",
-// "ap-southeast-2" → "apse2", "eu-central-1" → "euc1".
+// "ap-southeast-2" → "apse2", "eu-central-1" → "euc1", "us-gov-west-1" →
+// "usgw1".
 func regionAbbrev(region string) string {
 	parts := strings.Split(region, "-")
 	var b strings.Builder
@@ -43,7 +44,10 @@ func regionAbbrev(region string) string {
 					p = rest
 				}
 			}
-			b.WriteString(p) // anything else ("gov", "iso") stays whole
+			if p == "gov" {
+				p = "g" // us-gov-west-1 → usgw1
+			}
+			b.WriteString(p)
 		}
 	}
 	return b.String()
