@@ -88,12 +88,15 @@ func writePools(w io.Writer, stats []ipam.PoolStats) error {
 	return err
 }
 
-// escape escapes a label value as the text format requires.
+// escape escapes a label value as the text format requires. Ids never
+// need it, so the check comes first and is a plain byte loop.
 func escape(s string) string {
-	if !strings.ContainsAny(s, "\\\"\n") {
-		return s
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c == '"' || c == '\n' {
+			return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+		}
 	}
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+	return s
 }
 
 // KeepPoolsLoaded loads every pool's space now and then every interval
