@@ -21,7 +21,7 @@ func TestFormsAndAuditTrail(t *testing.T) {
 	b.signIn(alice)
 	page := "/console/pools/" + w.Pool
 	_, body := b.get(page)
-	m := regexp.MustCompile(`name="allocation_id" value="([^"]+)"><input type="hidden" name="cidr" value="10.0.64.0/24"`).FindStringSubmatch(body)
+	m := regexp.MustCompile(`name="release" value="([^" ]+) 10.0.64.0/24"`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no release form for 10.0.64.0/24")
 	}
@@ -33,8 +33,8 @@ func TestFormsAndAuditTrail(t *testing.T) {
 		status int
 		want   string // Location or body text
 	}{
-		{"release", page + "/release", url.Values{"allocation_id": {m[1]}, "cidr": {"10.0.64.0/24"}}, http.StatusSeeOther, "done=released"},
-		{"release again", page + "/release", url.Values{"allocation_id": {m[1]}, "cidr": {"10.0.64.0/24"}}, http.StatusBadRequest, "InvalidParameterCombination"},
+		{"release", page + "/release", url.Values{"release": {m[1] + " 10.0.64.0/24"}}, http.StatusSeeOther, "done=released"},
+		{"release again", page + "/release", url.Values{"release": {m[1] + " 10.0.64.0/24"}}, http.StatusBadRequest, "InvalidParameterCombination"},
 		{"provision", page + "/provision", url.Values{"cidr": {"10.1.0.0/16"}}, http.StatusSeeOther, "done=provisioned"},
 		{"provision overlapping", page + "/provision", url.Values{"cidr": {"10.1.0.0/24"}}, http.StatusBadRequest, "InvalidParameterValue"},
 		{"allocate by CIDR", page + "/allocate", url.Values{"cidr": {"10.1.2.0/24"}, "op": {"allocate"}}, http.StatusSeeOther, "done=allocated"},

@@ -213,6 +213,15 @@ func TestBrowserAllocate(t *testing.T) {
 		t.Errorf("bar did not move: %v → %v", before, r)
 	}
 
+	// Release app-a from its row's button.
+	tb.do(chromedp.Click(chromedp.CSS(`button[name="release"][value$=" 10.0.64.0/24"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notice[data-text^="Released"]`)))
+	if n := tb.text("#notice"); n != "Released 10.0.64.0/24." {
+		t.Errorf("notice %q", n)
+	}
+	if rows := tb.text("#allocations"); strings.Contains(rows, "app-a") {
+		t.Errorf("released row still listed:\n%s", rows)
+	}
 	// Too short for the pool's minimum netmask: the API's refusal, word for word.
 	code, msg := e.apiRefusal(alice, allocIn(w.Pool, 8))
 	tb.do(chromedp.SendKeys(chromedp.ID("alloc-netmask"), "8"), chromedp.Click(chromedp.ID("alloc-submit")),
