@@ -15,10 +15,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ipamd/ipamd/internal/api"
 	"github.com/ipamd/ipamd/internal/audit"
 	"github.com/ipamd/ipamd/internal/console"
 	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/metrics"
 	"github.com/ipamd/ipamd/internal/sigv4"
 	"github.com/ipamd/ipamd/internal/store/postgres"
 	"github.com/ipamd/ipamd/internal/store/sqlite"
@@ -31,6 +34,7 @@ type serveConfig struct {
 	logFormat                                         string
 	pprof                                             string
 	auditLog                                          string
+	metricsListen                                     string
 	console                                           bool
 	consoleSessionTTL                                 time.Duration
 	limits                                            ipam.Limits
@@ -106,6 +110,7 @@ func (c *serveConfig) flagSet() (fs *flag.FlagSet, errs []error) {
 	str(&c.tlsKey, "tls-key", "IPAMD_TLS_KEY", "", "TLS private key file (PEM)")
 	str(&c.logFormat, "log-format", "IPAMD_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.pprof, "pprof", "IPAMD_PPROF", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty")
+	str(&c.metricsListen, "metrics-listen", "IPAMD_METRICS_LISTEN", "", "serve Prometheus metrics, unauthenticated, at /metrics on this address (e.g. 127.0.0.1:9726); off when empty")
 	boolean(&c.console, "console", "IPAMD_CONSOLE", true, "serve the web console under /console/ on the API listener")
 	duration(&c.consoleSessionTTL, "console-session-ttl", "IPAMD_CONSOLE_SESSION_TTL", console.DefaultSessionTTL, "how long a console sign-in lasts")
 	str(&c.auditLog, "audit-log", "IPAMD_AUDIT_LOG", "", "append the audit trail (one JSON object per mutating call) to this file; in the log when empty")
@@ -160,7 +165,14 @@ func serve(args []string) error {
 		return err
 	}
 	defer store.Close()
-	svc := ipam.NewService(store, ipam.Config{Region: cfg.region, Limits: cfg.limits})
+	var mx *metrics.Metrics
+	reg := prometheus.NewRegistry()
+	svcCfg := ipam.Config{Region: cfg.region, Limits: cfg.limits}
+	if cfg.metricsListen != "" {
+		mx = metrics.New(reg, version)
+		svcCfg.Observer = mx
+	}
+	svc := ipam.NewService(store, svcCfg)
 	var limiter *api.Limiter
 	if cfg.mutatingRate > 0 || cfg.readRate > 0 {
 		limiter = &api.Limiter{MutatingRate: cfg.mutatingRate, MutatingBurst: cfg.mutatingBurst,
@@ -176,8 +188,12 @@ func serve(args []string) error {
 		return err
 	}
 	defer trail.Close()
-	var handler http.Handler = api.New(api.Config{Service: svc, Verifier: &sigv4.Verifier{Creds: creds}, Logger: log,
-		MaxBodyBytes: cfg.maxBody, Limiter: limiter, Sources: sources, Audit: trail})
+	apiCfg := api.Config{Service: svc, Verifier: &sigv4.Verifier{Creds: creds}, Logger: log,
+		MaxBodyBytes: cfg.maxBody, Limiter: limiter, Sources: sources, Audit: trail}
+	if mx != nil {
+		apiCfg.Metrics = mx // only when set: a nil *Metrics in the interface is not nil
+	}
+	var handler http.Handler = api.New(apiCfg)
 	if cfg.console {
 		handler = console.New(console.Config{Service: svc, Credentials: creds, Region: cfg.region, Audit: trail,
 			Logger: log, SessionTTL: cfg.consoleSessionTTL}).Mount(handler)
@@ -196,6 +212,11 @@ func serve(args []string) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
+	if mx != nil {
+		if err := serveMetrics(ctx, cfg.metricsListen, reg, svc, log); err != nil {
+			return err
+		}
+	}
 	if cfg.pprof != "" {
 		if err := servePprof(cfg.pprof, log); err != nil {
 			return err
@@ -216,6 +237,32 @@ func serve(args []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
 	}
+	return nil
+}
+
+// metricsRefresh is how often the metrics listener's pool gauges pick up
+// pools this node has not used and changes other nodes made.
+const metricsRefresh = 30 * time.Second
+
+// serveMetrics serves /metrics on its own listener, never on the API's:
+// the metrics are unauthenticated and name every account's pools. It
+// loads every pool's space in the background (now, then every
+// metricsRefresh) so the gauges cover pools this node has not used.
+func serveMetrics(ctx context.Context, addr string, reg *prometheus.Registry, svc *ipam.Service, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--metrics-listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(reg, svc, log))
+	log.Info("serving metrics", "at", "http://"+ln.Addr().String()+"/metrics")
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go metrics.KeepPoolsLoaded(ctx, svc, metricsRefresh, log)
 	return nil
 }
 

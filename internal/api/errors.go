@@ -46,6 +46,10 @@ var codes = map[ipam.Code]codeEntry{
 	ipam.CodeUnavailable:                 {"ServiceUnavailable", http.StatusServiceUnavailable},
 	ipam.CodeRequestLimitExceeded:        {"RequestLimitExceeded", http.StatusServiceUnavailable},
 	ipam.CodeTagLimitExceeded:            {"TagLimitExceeded", http.StatusBadRequest},
+	ipam.CodeIpamIDMalformed:             {"InvalidIpamId.Malformed", http.StatusBadRequest},
+	ipam.CodeScopeIDMalformed:            {"InvalidIpamScopeId.Malformed", http.StatusBadRequest},
+	ipam.CodePoolIDMalformed:             {"InvalidIpamPoolId.Malformed", http.StatusBadRequest},
+	ipam.CodeAllocationIDMalformed:       {"InvalidIpamPoolAllocationId.Malformed", http.StatusBadRequest},
 }
 
 // toWire maps any error a request can end with to what the client sees.

@@ -88,6 +88,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.health(w, r)
 		return
 	}
+	if r.URL.Path == "/metrics" && r.Method == http.MethodGet && r.URL.RawQuery == "" {
+		// A scraper pointed at the API: metrics are never served here
+		// (docs/security.md), so say where they are.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "ipamd serves metrics on their own listener: ipamd serve --metrics-listen 127.0.0.1:9726 (docs/deployment.md)\n")
+		return
+	}
 	x := &exchange{id: newRequestID(), start: time.Now(), remote: audit.SourceAddr(r.RemoteAddr), status: http.StatusOK}
 	defer func() {
 		if v := recover(); v != nil {

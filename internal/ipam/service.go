@@ -27,9 +27,26 @@ func DefaultLimits() Limits {
 
 // Config configures a Service.
 type Config struct {
-	Region string // the Region this server is; IPAMs are homed here
-	Limits Limits
+	Region   string // the Region this server is; IPAMs are homed here
+	Limits   Limits
+	Observer Observer // nil: nobody watches
 }
+
+// Observer is told how the service's transactions go, for metrics. Calls
+// must be cheap: they happen on the request path.
+type Observer interface {
+	// ObserveCommit reports how long a write transaction's commit took
+	// (from its last write to the store's answer) and whether it committed.
+	ObserveCommit(elapsed time.Duration, committed bool)
+	// ObserveBatch reports how many allocation requests for one pool share
+	// one transaction.
+	ObserveBatch(size int)
+}
+
+type noObserver struct{}
+
+func (noObserver) ObserveCommit(time.Duration, bool) {}
+func (noObserver) ObserveBatch(int)                  {}
 
 // Service implements every IPAM operation: one method per operation, one
 // store transaction per mutation, all rules.
@@ -40,6 +57,7 @@ type Service struct {
 	spaces spaceCache
 	gates  gates
 	allocs batcher
+	obs    Observer
 
 	keyMu    sync.Mutex
 	tokenKey []byte
@@ -53,7 +71,10 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits()
 	}
-	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache()}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
+	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache(), obs: cfg.Observer}
 }
 
 // Healthy reports whether the store is usable.
@@ -74,13 +95,21 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) erro
 	o := &op{s: s}
 	var err error
 	for run := 1; ; run++ {
+		var flushed time.Time
 		err = s.store.Update(ctx, func(tx Tx) error {
 			o.reset() // a retried transaction starts from clean caches
 			if err := fn(tx, o); err != nil {
 				return err
 			}
-			return o.flush(tx)
+			if err := o.flush(tx); err != nil {
+				return err
+			}
+			flushed = time.Now()
+			return nil
 		})
+		if !flushed.IsZero() {
+			s.obs.ObserveCommit(time.Since(flushed), err == nil)
+		}
 		o.finish(err == nil)
 		var de *Error
 		if err == nil || run == ConflictRuns || !errors.Is(err, ErrConflict) || errors.As(err, &de) || !conflictPause(ctx, run) {

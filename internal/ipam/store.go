@@ -73,6 +73,9 @@ type Tx interface {
 	// wrote then spends no extra round trip holding the pool's lock.
 	LockPoolChanges(owner, id string, since int64) (*Pool, []PoolVersion, error)
 	ListPools(owner string) ([]*Pool, error) // ascending by id
+	// ListAllPools returns every account's pools, ascending by id: what a
+	// node reads to load every pool's space for monitoring.
+	ListAllPools() ([]*Pool, error)
 
 	InsertPoolCIDR(c *PoolCIDR) error
 	UpdatePoolCIDR(c *PoolCIDR) error

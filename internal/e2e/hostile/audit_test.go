@@ -2,7 +2,10 @@ package hostile
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -134,6 +137,127 @@ func TestAuditTrail(t *testing.T) {
 			if strings.Contains(text, s) {
 				t.Errorf("the %s contains a request signature", name)
 				break
+			}
+		}
+	}
+}
+
+// cookies remembers every cookie value the server sets, and does not
+// follow redirects, so a test sees each answer.
+type cookies struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (c *cookies) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil {
+		c.mu.Lock()
+		for _, ck := range resp.Cookies() {
+			if ck.Value != "" {
+				c.seen = append(c.seen, ck.Value)
+			}
+		}
+		c.mu.Unlock()
+	}
+	return resp, err
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+var clientTokenRE = regexp.MustCompile(`name="client_token" value="([^"]*)"`)
+
+// TestConsoleLeavesNoSecretsInLogs signs in to the console of the binary
+// with a wrong and a right secret, allocates from a form and posts one
+// without its CSRF token, then checks the audit records of the console's
+// calls and that neither the log nor the audit file holds a secret, a
+// session or CSRF cookie, or a form token.
+func TestConsoleLeavesNoSecretsInLogs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	p := startIpamd(t, "--credentials", writeCredentials(t, 0o600, alice, bob), "--audit-log", path)
+	base := "http://" + p.addr
+	w := buildWorld(t, rawFor(base, alice))
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := &cookies{}
+	hc := &http.Client{Jar: jar, Transport: ck, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var tokens []string
+	page := func(path string) string {
+		t.Helper()
+		resp, err := hc.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := csrfRE.FindStringSubmatch(string(b))
+		if m == nil {
+			t.Fatalf("no form token on %s (%d)", path, resp.StatusCode)
+		}
+		tokens = append(tokens, m[1])
+		return string(b)
+	}
+	post := func(path string, form url.Values) int {
+		t.Helper()
+		resp, err := hc.PostForm(base+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	page("/console/signin")
+	if code := post("/console/signin", url.Values{"csrf": {tokens[len(tokens)-1]}, "access_key_id": {alice.AccessKey}, "secret_access_key": {bob.SecretKey}}); code != http.StatusUnauthorized {
+		t.Fatalf("wrong secret: %d", code)
+	}
+	page("/console/signin")
+	if code := post("/console/signin", url.Values{"csrf": {tokens[len(tokens)-1]}, "access_key_id": {alice.AccessKey}, "secret_access_key": {alice.SecretKey}}); code != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", code)
+	}
+	body := page("/console/pools/" + w.Pool)
+	form := url.Values{"csrf": {tokens[len(tokens)-1]}, "netmask": {"24"}, "op": {"allocate"}}
+	if m := clientTokenRE.FindStringSubmatch(body); m != nil {
+		form.Set("client_token", m[1])
+	}
+	if code := post("/console/pools/"+w.Pool+"/allocate", form); code >= 400 {
+		t.Fatalf("console allocation: %d", code)
+	}
+	form.Del("csrf")
+	if code := post("/console/pools/"+w.Pool+"/allocate", form); code != http.StatusForbidden {
+		t.Errorf("a form without its token: %d", code)
+	}
+	p.stop(t)
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var origins []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var r audit.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Origin == audit.OriginConsole {
+			origins = append(origins, r.Action+":"+r.Result)
+		}
+	}
+	for _, want := range []string{"ConsoleSignIn:AuthFailure", "ConsoleSignIn:Success", "AllocateIpamPoolCidr:Success"} {
+		if !slices.Contains(origins, want) {
+			t.Errorf("no console record %s in %v", want, origins)
+		}
+	}
+	ck.mu.Lock()
+	defer ck.mu.Unlock()
+	if len(ck.seen) < 2 || len(tokens) < 3 {
+		t.Fatalf("saw %d cookies and %d form tokens", len(ck.seen), len(tokens))
+	}
+	for name, text := range map[string]string{"log": p.logs.String(), "audit trail": string(data)} {
+		assertNoSecrets(t, text, alice, bob)
+		for _, v := range append(append([]string{}, ck.seen...), tokens...) {
+			if strings.Contains(text, v) {
+				t.Errorf("the %s contains a cookie or form token", name)
 			}
 		}
 	}

@@ -178,6 +178,10 @@ func (t *tx) ListPools(owner string) ([]*ipam.Pool, error) {
 	return listDocs[ipam.Pool](t, `SELECT doc FROM pools WHERE owner = ? ORDER BY id`, owner)
 }
 
+func (t *tx) ListAllPools() ([]*ipam.Pool, error) {
+	return listDocs[ipam.Pool](t, `SELECT doc FROM pools ORDER BY id`)
+}
+
 // Pool CIDRs.
 
 func (t *tx) InsertPoolCIDR(c *ipam.PoolCIDR) error {

@@ -50,8 +50,8 @@ func TestMigrationsIdempotent(t *testing.T) {
 	if err := s.rdb.QueryRow(`SELECT count(*), max(version) FROM schema_migrations`).Scan(&n, &max); err != nil {
 		t.Fatal(err)
 	}
-	if n != len(ms) || max != ms[len(ms)-1].version {
-		t.Errorf("schema_migrations has %d rows up to %d; want %d up to %d", n, max, len(ms), ms[len(ms)-1].version)
+	if n != len(ms) || max != ms[len(ms)-1].Version {
+		t.Errorf("schema_migrations has %d rows up to %d; want %d up to %d", n, max, len(ms), ms[len(ms)-1].Version)
 	}
 	if err := s.View(t.Context(), func(tx ipam.Tx) error {
 		_, err := tx.GetPool("1", "ipam-pool-a")
