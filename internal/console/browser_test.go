@@ -92,7 +92,7 @@ func (e *env) tab() *tab {
 		e.t.Skip(chrome.skip)
 	}
 	ctx, cancel := chromedp.NewContext(chrome.ctx, chromedp.WithNewBrowserContext())
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute) // a bound for a hung browser on a loaded machine, not a speed target
 	e.t.Cleanup(func() { cancelT(); cancel() })
 	return &tab{t: e.t, e: e, ctx: ctx}
 }
