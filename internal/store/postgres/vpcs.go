@@ -202,7 +202,10 @@ func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
 	lo, hi := blockRange(p)
-	return listDocs[ipam.Subnet](t, `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
-		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
-		ORDER BY b.lo`, vpcID, lo, hi, family(p))
+	return listDocs[ipam.Subnet](t, subnetsOverlappingSQL, vpcID, lo, hi, family(p))
 }
+
+// subnetsOverlappingSQL probes subnet_blocks_no_overlap's GiST index.
+const subnetsOverlappingSQL = `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
+	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+	ORDER BY b.lo`
