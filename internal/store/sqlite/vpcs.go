@@ -85,7 +85,7 @@ func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
 }
 
 // idQuery builds "SELECT doc FROM table WHERE owner = ? [AND id IN (...)]
-// [AND vpc_id IN (...)] AND id > ? ORDER BY id [LIMIT n]".
+// [AND vpc_id IN (...)] AND id > ? ORDER BY id LIMIT ?".
 func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 	var b strings.Builder
 	args := []any{q.OwnerID}
@@ -115,17 +115,26 @@ func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 	if byVPC && len(q.VpcIDs) > 0 {
 		in("vpc_id", q.VpcIDs)
 	}
-	b.WriteString(" AND id > ? ORDER BY id")
-	args = append(args, q.After)
-	if q.Limit > 0 {
-		fmt.Fprintf(&b, " LIMIT %d", q.Limit)
+	b.WriteString(" AND id > ? ORDER BY id LIMIT ?")
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
 	}
-	return b.String(), args
+	return b.String(), append(args, q.After, limit)
+}
+
+// listResources runs an idQuery: kept prepared when it has no IN list (the
+// paging hot path), prepared afresh otherwise.
+func listResources[T any](t *tx, norm func(*T), q ipam.ResourceQuery, query string, args []any) ([]*T, error) {
+	if len(q.IDs) == 0 && len(q.VpcIDs) == 0 {
+		return listDocs(t, norm, query, args...)
+	}
+	return listDocsOnce(t, norm, query, args...)
 }
 
 func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
 	query, args := idQuery("vpcs", q, false)
-	return listDocs(t, normVPC, query, args...)
+	return listResources(t, normVPC, q, query, args)
 }
 
 // Subnets.
@@ -227,7 +236,7 @@ func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
 
 func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 	query, args := idQuery("subnets", q, true)
-	return listDocs(t, normSubnet, query, args...)
+	return listResources(t, normSubnet, q, query, args)
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {

@@ -21,6 +21,7 @@
 //     error; an empty change list reads back as nil. AppendPoolChanges of a
 //     logged version fails the transaction with ipam.ErrConflict.
 //   - TokenKey is at least 32 bytes and the same across calls and reopens.
+//   - VPCs and subnets: see the comment at the top of vpcs.go.
 package storetest
 
 import (
