@@ -22,6 +22,7 @@
 //     error; an empty change list reads back as nil. AppendPoolChanges of a
 //     logged version fails the transaction with ipam.ErrConflict.
 //   - TokenKey is at least 32 bytes and the same across calls and reopens.
+//   - VPCs and subnets: see the comment at the top of vpcs.go.
 package storetest
 
 import (
@@ -66,6 +67,10 @@ var cases = []testCase{
 	{"DeletePoolAllocations", testDeletePoolAllocations},
 	{"PoolChanges", testPoolChanges},
 	{"ListAllocations", testListAllocations},
+	{"VPC", testVPC},
+	{"Subnet", testSubnet},
+	{"SubnetOverlap", testSubnetOverlap},
+	{"ListVPCsAndSubnets", testListVPCsAndSubnets},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
 	{"ConflictRuns", testConflictRuns},
