@@ -56,7 +56,7 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 		}
 	} else {
 		if src == nil {
-			return nil, invalidCombination("NetmaskLength can only be used for a pool with a source pool; provision a top-level pool with an explicit Cidr.")
+			return nil, invalidCombination("NetmaskLength can only be used for a pool with a source pool; provision a top-level or resource planning pool with an explicit Cidr.")
 		}
 		if err := checkNetmask(in.NetmaskLength, "NetmaskLength", p.AddressFamily); err != nil {
 			return nil, err
@@ -84,7 +84,14 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 		return nil, invalidValue("The CIDR %s overlaps a CIDR already provisioned to pool %s.", prefix, p.ID)
 	}
 	pc := &PoolCIDR{ID: newID("ipam-pool-cidr-", 32), PoolID: p.ID, State: CidrProvisioned, Seq: seq + 1}
-	if src == nil {
+	if src == nil && p.SourceResource != nil {
+		if err := checkPlanningCIDR(tx, c, p, prefix); err != nil {
+			return nil, err
+		}
+		if in.DryRun {
+			return nil, errDryRun
+		}
+	} else if src == nil {
 		if err := s.checkTopLevelCIDR(tx, c, p, prefix); err != nil {
 			return nil, err
 		}
@@ -110,12 +117,12 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 			}
 			if in.DryRun {
 				if _, err := srcSpace.Preview(*in.NetmaskLength, nil); err != nil {
-					return nil, noSpace(srcSpace, src, err)
+					return nil, noSpace(srcSpace, src, *in.NetmaskLength, nil, err)
 				}
 				return nil, errDryRun
 			}
 			if prefix, err = o.allocate(src, *in.NetmaskLength, nil); err != nil {
-				return nil, noSpace(srcSpace, src, err)
+				return nil, noSpace(srcSpace, src, *in.NetmaskLength, nil, err)
 			}
 		}
 		a := &Allocation{ID: newAllocationID(), PoolID: src.ID, OwnerID: src.OwnerID, CIDR: prefix,
@@ -186,7 +193,9 @@ func (s *Service) checkTopLevelCIDR(tx Tx, c Caller, p *Pool, prefix netip.Prefi
 		return err
 	}
 	for _, q := range pools {
-		if q.ScopeID != p.ScopeID || q.SourcePoolID != "" || q.ID == p.ID {
+		// Resource planning pools hold space that a VPC already took from
+		// a pool: they overlap the scope's pools by design.
+		if q.ScopeID != p.ScopeID || q.SourcePoolID != "" || q.SourceResource != nil || q.ID == p.ID {
 			continue
 		}
 		cidrs, err := tx.ListPoolCIDRs(q.ID)
@@ -238,10 +247,17 @@ func (s *Service) overlapError(tx Tx, p *Pool, space *cidr.Set, prefix netip.Pre
 }
 
 // noSpace explains why nothing fit, with what AWS never says and users ask
-// for: the largest block the pool could still give.
-func noSpace(space *cidr.Set, p *Pool, err error) error {
+// for: the largest block the pool could still give, or, when only the
+// request's AllowedCidrs/DisallowedCidrs stood in the way, that they did.
+func noSpace(space *cidr.Set, p *Pool, bits int, cons *cidr.Constraints, err error) error {
 	if !errors.Is(err, cidr.ErrNoSpace) {
 		return invalidValue("The allocation cannot be made from pool %s: %v.", p.ID, err)
+	}
+	if cons != nil {
+		if free, ferr := space.Preview(bits, nil); ferr == nil {
+			return invalidValue("No free /%d in pool %s is inside AllowedCidrs and outside DisallowedCidrs; without them the pool would allocate %s.",
+				bits, p.ID, free)
+		}
 	}
 	if len(space.Pools()) == 0 {
 		return invalidValue("The allocation size is too big for the pool. The pool %s has no provisioned CIDRs.", p.ID)

@@ -25,6 +25,7 @@
 //   - Every Tx is an ipam.BulkTx: ListAll* see every account, Empty ignores
 //     the token key, InsertAllocations and PutClientTokens refuse what
 //     their one-row forms refuse.
+//   - VPCs and subnets: see the comment at the top of vpcs.go.
 package storetest
 
 import (
@@ -69,6 +70,10 @@ var cases = []testCase{
 	{"DeletePoolAllocations", testDeletePoolAllocations},
 	{"PoolChanges", testPoolChanges},
 	{"ListAllocations", testListAllocations},
+	{"VPC", testVPC},
+	{"Subnet", testSubnet},
+	{"SubnetOverlap", testSubnetOverlap},
+	{"ListVPCsAndSubnets", testListVPCsAndSubnets},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
 	{"ConflictRuns", testConflictRuns},
