@@ -35,7 +35,7 @@ func must[T any](v T, err error) T {
 // build makes IPAMs' worth of state through the API: an IPAM with tags,
 // an extra scope, IPv4 and IPv6 pools, a nested pool, provisioned and
 // deprovisioned CIDRs, allocations with descriptions (one released, one
-// with a ClientToken).
+// with a ClientToken), VPCs (one from the pool) and subnets.
 func build(t *testing.T, c *ec2.Client) *world {
 	ctx := context.Background()
 	w := &world{token: "token-first-answer"}
@@ -68,6 +68,12 @@ func build(t *testing.T, c *ec2.Client) *world {
 		must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: child, NetmaskLength: aws.Int32(28)}))
 		must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: v6, NetmaskLength: aws.Int32(64)}))
 	}
+	vpc := must(c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("172.16.0.0/16")})).Vpc
+	must(c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: vpc.VpcId, CidrBlock: aws.String("172.17.0.0/16")}))
+	must(c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("172.16.1.0/24"),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeSubnet, Tags: []types.Tag{{Key: aws.String("tier"), Value: aws.String("web")}}}}}))
+	must(c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("172.17.0.0/20")}))
+	must(c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: v4, Ipv4NetmaskLength: aws.Int32(22)}))
 	must(c.ReleaseIpamPoolAllocation(ctx, &ec2.ReleaseIpamPoolAllocationInput{IpamPoolId: v4,
 		IpamPoolAllocationId: release.IpamPoolAllocationId, Cidr: release.Cidr}))
 	return w
@@ -88,6 +94,8 @@ func listings(t *testing.T, c *ec2.Client, w *world) map[string]string {
 	put("DescribeIpams", must(c.DescribeIpams(ctx, &ec2.DescribeIpamsInput{})).Ipams)
 	put("DescribeIpamScopes", must(c.DescribeIpamScopes(ctx, &ec2.DescribeIpamScopesInput{})).IpamScopes)
 	put("DescribeIpamPools", must(c.DescribeIpamPools(ctx, &ec2.DescribeIpamPoolsInput{})).IpamPools)
+	put("DescribeVpcs", must(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})).Vpcs)
+	put("DescribeSubnets", must(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{})).Subnets)
 	put("DescribeTags", must(c.DescribeTags(ctx, &ec2.DescribeTagsInput{})).Tags)
 	for _, p := range w.pools {
 		put("GetIpamPoolCidrs "+p, must(c.GetIpamPoolCidrs(ctx, &ec2.GetIpamPoolCidrsInput{IpamPoolId: &p})).IpamPoolCidrs)
