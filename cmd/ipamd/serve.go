@@ -29,6 +29,7 @@ import (
 
 type serveConfig struct {
 	listen, dataDir, databaseURL, region, credentials string
+	sqliteSync                                        string
 	tlsCert, tlsKey                                   string
 	maxBody                                           int64
 	logFormat                                         string
@@ -57,6 +58,9 @@ func flags(args []string) (*serveConfig, error) {
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.sqliteSync != sqlite.SyncFull && c.sqliteSync != sqlite.SyncNormal {
+		return nil, fmt.Errorf("--sqlite-synchronous %q: want %s or %s", c.sqliteSync, sqlite.SyncFull, sqlite.SyncNormal)
 	}
 	if !ipam.ValidRegion(c.region) {
 		return nil, fmt.Errorf("--region %q is not a valid Region name (like us-east-1)", c.region)
@@ -103,6 +107,7 @@ func (c *serveConfig) flagSet() (fs *flag.FlagSet, errs []error) {
 	}
 	str(&c.listen, "listen", "IPAMD_LISTEN", "127.0.0.1:4726", "address to serve the API on")
 	str(&c.dataDir, "data-dir", "IPAMD_DATA_DIR", "./ipamd-data", "directory of the embedded SQLite store")
+	str(&c.sqliteSync, "sqlite-synchronous", "IPAMD_SQLITE_SYNCHRONOUS", sqlite.SyncFull, "SQLite commit durability: full (fsync at every commit: an answer survives power loss) or normal (faster; an OS crash or power loss can undo the last answers)")
 	str(&c.databaseURL, "database-url", "IPAMD_DATABASE_URL", "", "PostgreSQL URL (postgres://...); several nodes may share one database")
 	str(&c.region, "region", "IPAMD_REGION", "us-east-1", "the Region this server is; IPAMs are homed here")
 	str(&c.credentials, "credentials", "IPAMD_CREDENTIALS", "", "JSON file of accounts (docs/deployment.md); without it the development account test/test is active")
@@ -323,7 +328,7 @@ func openStore(ctx context.Context, cfg *serveConfig) (ipam.Store, string, error
 		}
 		return s, "postgres", nil
 	}
-	s, err := sqlite.Open(cfg.dataDir)
+	s, err := sqlite.OpenWith(cfg.dataDir, sqlite.Options{Synchronous: cfg.sqliteSync})
 	if err != nil {
 		return nil, "", fmt.Errorf("open store in %s: %w", cfg.dataDir, err)
 	}

@@ -1,6 +1,7 @@
-// Package api is the EC2 endpoint: middleware (request id, recover, size
-// limit, SigV4, rate limit), dispatch from Action to one operation, and the
-// single table from domain errors to EC2 error codes.
+// Package api is the EC2 endpoint: middleware (request id, recover, a
+// per-source limit before authentication, size limit, SigV4, per-account
+// rate limit), dispatch through the one action table, and the single table
+// from domain errors to EC2 error codes.
 package api
 
 import (

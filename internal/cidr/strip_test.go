@@ -54,3 +54,28 @@ func TestFreeStrip(t *testing.T) {
 		t.Error("wrong family accepted")
 	}
 }
+
+// A slice with more free intervals than FreeStrip reads gets the share of
+// the part it read; with free space evenly spread that is exact, and the
+// work per slice stays bounded.
+func TestFreeStripFragmented(t *testing.T) {
+	s := New()
+	pool := netip.MustParsePrefix("10.0.0.0/16")
+	if err := s.AddPool(pool); err != nil {
+		t.Fatal(err)
+	}
+	var every []netip.Prefix
+	for i := 0; i < 1<<14; i++ { // every other address of the first half
+		every = append(every, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 7), byte(i&127) << 1}), 32))
+	}
+	if err := s.ReserveSorted(every); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FreeStrip(pool, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{0.5, 0.5, 1, 1}; !slices.Equal(got, want) {
+		t.Errorf("FreeStrip = %v, want %v", got, want)
+	}
+}

@@ -93,7 +93,9 @@ func (c *Console) allocate(w http.ResponseWriter, r *http.Request, s *session) {
 
 func (c *Console) release(w http.ResponseWriter, r *http.Request, s *session) {
 	id, f := r.PathValue("id"), r.PostForm
-	in := ipam.ReleaseIpamPoolAllocationInput{PoolID: id, AllocationID: f.Get("allocation_id"), CIDR: f.Get("cidr")}
+	// The row's button sends "allocation-id cidr".
+	allocID, cidr, _ := strings.Cut(f.Get("release"), " ")
+	in := ipam.ReleaseIpamPoolAllocationInput{PoolID: id, AllocationID: allocID, CIDR: cidr}
 	err := c.svc.ReleaseIpamPoolAllocation(r.Context(), s.caller, in)
 	c.record(r, s, "ReleaseIpamPoolAllocation", []string{id, in.AllocationID}, []string{in.CIDR}, err)
 	if err != nil {

@@ -245,7 +245,7 @@ func TestCrossAccountIsolation(t *testing.T) {
 	}
 	a := e.browser()
 	a.signIn(alice)
-	if _, body := a.get("/console/pools/" + wa.Pool); strings.Count(body, `name="allocation_id"`) != 2 || !strings.Contains(body, wa.Child) {
+	if _, body := a.get("/console/pools/" + wa.Pool); strings.Count(body, `name="release"`) != 2 || !strings.Contains(body, wa.Child) {
 		t.Errorf("alice's pool changed or lost rows:\n%s", body)
 	}
 }

@@ -29,14 +29,32 @@ func (c *Console) poolView(ctx context.Context, s *session, id string, q url.Val
 	if err != nil {
 		return nil, err
 	}
-	// Child pools' carve-outs for the picture: the first page is plenty to draw.
-	kids, _, err := c.svc.GetIpamPoolAllocations(ctx, s.caller, ipam.GetIpamPoolAllocationsInput{PoolID: id,
-		Filters: []ipam.Filter{{Name: "resource-type", Values: []string{ipam.ResourceIpamPool}}}})
+	// Child pools' CIDRs for the picture, from the child pools themselves:
+	// the parent's allocations have no index by resource type, and a pool
+	// of a million allocations must not be scanned for a handful.
+	kids, err := all(func(next string) ([]*ipam.Pool, string, error) {
+		return c.svc.DescribeIpamPools(ctx, s.caller, ipam.DescribeIpamPoolsInput{Page: ipam.Page{NextToken: next},
+			Filters: []ipam.Filter{{Name: "source-ipam-pool-id", Values: []string{id}}}})
+	})
 	if err != nil {
 		return nil, err
 	}
+	var carved []childCIDR
+	for _, k := range kids {
+		cidrs, err := all(func(next string) ([]*ipam.PoolCIDR, string, error) {
+			return c.svc.GetIpamPoolCidrs(ctx, s.caller, ipam.GetIpamPoolCidrsInput{PoolID: k.ID, Page: ipam.Page{NextToken: next}})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, pc := range cidrs {
+			if pc.State == ipam.CidrProvisioned {
+				carved = append(carved, childCIDR{pc.CIDR, k.ID})
+			}
+		}
+	}
 	v.ChildCount = len(kids)
-	v.Strips = strips(v.Usage, kids)
+	v.Strips = strips(v.Usage, carved)
 	in := ipam.GetIpamPoolAllocationsInput{PoolID: id, Page: ipam.Page{NextToken: q.Get("next")}}
 	v.Filter = filterView{Name: q.Get("fname"), Value: q.Get("fvalue")}
 	if v.Filter.Value != "" && slices.Contains(allocationFilters, v.Filter.Name) {
@@ -50,9 +68,15 @@ func (c *Console) poolView(ctx context.Context, s *session, id string, q url.Val
 	return v, nil
 }
 
+// childCIDR is a CIDR a child pool holds.
+type childCIDR struct {
+	CIDR netip.Prefix
+	pool string
+}
+
 // strips turns the usage's free fractions into the picture's slices and
 // lays the child pools over them.
-func strips(u *ipam.Usage, kids []*ipam.Allocation) []stripView {
+func strips(u *ipam.Usage, kids []childCIDR) []stripView {
 	var out []stripView
 	for _, st := range u.Strips {
 		sv := stripView{CIDR: st.CIDR, First: st.CIDR.Addr(), Last: lastAddr(st.CIDR), Slots: len(st.Free)}
@@ -65,7 +89,7 @@ func strips(u *ipam.Usage, kids []*ipam.Allocation) []stripView {
 			if st.CIDR.Contains(k.CIDR.Addr()) && k.CIDR.Bits() >= st.CIDR.Bits() {
 				x, w := offset(st.CIDR, k.CIDR)
 				sv.Children = append(sv.Children, spanView{X: x * float64(sv.Slots), W: w * float64(sv.Slots),
-					Label: k.CIDR.String() + " " + k.ResourceID})
+					Label: k.CIDR.String() + " " + k.pool})
 			}
 		}
 		out = append(out, sv)

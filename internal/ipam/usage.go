@@ -5,18 +5,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"net/netip"
-
-	"github.com/ipamd/ipamd/internal/cidr"
 )
 
-// Usage is how full a pool is, read from the in-memory free-space index.
+// Usage is how full a pool is: the numbers monitoring reads (PoolStats,
+// from the in-memory free-space index) and a picture of the space.
 type Usage struct {
-	Total, Allocated cidr.Count
-	// LargestFree is the prefix length of the largest free aligned block;
-	// -1 when nothing is free.
-	LargestFree int
+	PoolStats
 	// Strips holds, per provisioned CIDR (ascending), the free fraction of
-	// each of its equal slices (StripSlices of them): a picture of the space.
+	// each of its equal slices: a picture of the space.
 	Strips []Strip
 }
 
@@ -28,78 +24,66 @@ type Strip struct {
 
 // Ratio is the allocated share of the provisioned addresses (0 when none).
 func (u *Usage) Ratio() float64 {
-	if u.Total.IsZero() {
+	if u.Provisioned.IsZero() {
 		return 0
 	}
-	return u.Allocated.Float64() / u.Total.Float64()
+	return u.Allocated.Float64() / u.Provisioned.Float64()
 }
 
 // PoolUsage returns the usage of each of the caller's pools in ids (an
 // unknown or foreign id is InvalidIpamPoolId.NotFound, as everywhere),
-// with strips of slices slices per provisioned CIDR (0: none). A pool whose
-// cached space is current is read from the cache; any other is brought up
-// to date the way a write would (under the pool's lock, from the change log
-// or the store) and stays cached.
+// with strips of slices slices per provisioned CIDR (0: none). A pool this
+// node holds current is read from memory without a lock for the numbers;
+// any other is first brought up to date as LoadPoolSpaces does (under the
+// pool's lock, from the change log or the store) and stays cached.
 func (s *Service) PoolUsage(ctx context.Context, c Caller, ids []string, slices int) ([]*Usage, error) {
-	out := make([]*Usage, len(ids))
-	err := s.view(ctx, func(tx Tx) error {
+	pools := make([]*Pool, len(ids))
+	err := s.view(ctx, func(tx Tx) (err error) {
 		for i, id := range ids {
-			p, err := s.getPool(tx, c, id)
-			if err != nil {
+			if pools[i], err = s.getPool(tx, c, id); err != nil {
 				return err
 			}
-			out[i] = s.cachedUsage(p, slices)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i, id := range ids {
-		if out[i] != nil {
+	out := make([]*Usage, len(ids))
+	for i, p := range pools {
+		if out[i] = s.cachedUsage(p, slices); out[i] != nil {
 			continue
 		}
-		err := s.update(ctx, func(tx Tx, o *op) error {
-			p, err := o.lockPool(tx, c, id)
-			if err != nil {
-				return err
-			}
-			set, err := o.space(tx, p)
-			if err == nil {
-				out[i] = usageOf(set, slices)
-			}
-			return err
-		})
-		if err != nil {
+		if err := s.loadPoolSpace(ctx, p); err != nil {
 			return nil, err
+		}
+		if out[i] = s.cachedUsage(p, slices); out[i] == nil {
+			return nil, poolNotFound(p.ID) // deleted meanwhile
 		}
 	}
 	return out, nil
 }
 
-// cachedUsage reads p's usage from the cache if it holds p's version; nil
-// if not.
+// cachedUsage reads p's usage from memory if this node holds p at p's
+// version or later; nil if not.
 func (s *Service) cachedUsage(p *Pool, slices int) *Usage {
+	st := s.spaces.stats(p.ID)
+	if st == nil || st.Version < p.Version {
+		return nil
+	}
+	u := &Usage{PoolStats: *st}
+	if slices <= 0 {
+		return u
+	}
 	e := s.spaces.entry(p.ID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.set == nil || e.version != p.Version {
-		return nil
+	if e.set == nil {
+		return u
 	}
-	return usageOf(e.set, slices)
-}
-
-func usageOf(set *cidr.Set, slices int) *Usage {
-	u := &Usage{Total: set.Total(), Allocated: set.Allocated(), LargestFree: -1}
-	if bits, ok := set.LargestFree(); ok {
-		u.LargestFree = bits
-	}
-	if slices > 0 {
-		for _, p := range set.Pools() {
-			free, err := set.FreeStrip(p, slices)
-			if err == nil {
-				u.Strips = append(u.Strips, Strip{CIDR: p, Free: free})
-			}
+	for _, pc := range e.set.Pools() {
+		if free, err := e.set.FreeStrip(pc, slices); err == nil {
+			u.Strips = append(u.Strips, Strip{CIDR: pc, Free: free})
 		}
 	}
 	return u

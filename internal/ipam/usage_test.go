@@ -32,10 +32,10 @@ func TestPoolUsage(t *testing.T) {
 			t.Fatal(err)
 		}
 		u := us[0]
-		if n, _ := u.Allocated.Uint64(); n != allocated || u.LargestFree != largest {
+		if n, _ := u.Allocated.Uint64(); n != allocated || u.LargestFree != largest || u.PoolID != p.ID {
 			t.Errorf("allocated %d, largest free /%d; want %d, /%d", n, u.LargestFree, allocated, largest)
 		}
-		if tot, _ := u.Total.Uint64(); tot != 256 || len(u.Strips) != 1 || u.Strips[0].CIDR.String() != "10.0.0.0/24" {
+		if tot, _ := u.Provisioned.Uint64(); tot != 256 || len(u.Strips) != 1 || u.Strips[0].CIDR.String() != "10.0.0.0/24" {
 			t.Fatalf("total %d strips %v", tot, u.Strips)
 		}
 		for j, f := range strip {
