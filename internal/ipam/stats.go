@@ -106,11 +106,7 @@ func (s *Service) LoadPoolSpaces(ctx context.Context) (int, error) {
 		if st := s.spaces.stats(p.ID); st != nil && st.Version == p.Version {
 			continue
 		}
-		load := s.loadPoolSpace
-		if s.spaces.hint(p.ID) >= 0 {
-			load = s.catchUpPoolSpace
-		}
-		if err := load(ctx, p); err != nil {
+		if err := s.loadPoolSpace(ctx, p); err != nil {
 			var de *Error
 			if errors.As(err, &de) && de.Code == CodePoolNotFound {
 				continue // deleted since the list was read
@@ -122,13 +118,23 @@ func (s *Service) LoadPoolSpaces(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// loadPoolSpace reads a pool's space in one read transaction (a consistent
+// loadPoolSpace brings this node's space of pool p up to date: a held one
+// from the change log (catchUpPoolSpace), any other from a read
+// (readPoolSpace).
+func (s *Service) loadPoolSpace(ctx context.Context, p *Pool) error {
+	if s.spaces.hint(p.ID) >= 0 {
+		return s.catchUpPoolSpace(ctx, p)
+	}
+	return s.readPoolSpace(ctx, p)
+}
+
+// readPoolSpace reads a pool's space in one read transaction (a consistent
 // snapshot of the pool row, its CIDRs and allocations) and installs it if
 // the node still holds none: one that appeared meanwhile is at least as
 // good, since every held space is tagged with the version it reflects. A
 // pool deleted between the read and the install is forgotten on the next
 // round.
-func (s *Service) loadPoolSpace(ctx context.Context, p *Pool) error {
+func (s *Service) readPoolSpace(ctx context.Context, p *Pool) error {
 	var cur *Pool
 	var set *cidr.Set
 	var allocs int64
