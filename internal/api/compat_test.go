@@ -196,7 +196,7 @@ func TestUnsupportedOperationsAnswer(t *testing.T) {
 			t.Errorf("%s: %d %s %q, want 400 UnsupportedOperation naming it", op, resp.Status, resp.Envelope.Code, resp.Envelope.Message)
 		}
 	}
-	for _, op := range []string{"DescribeVpcs", "CreateIpamFoo", "describeipams"} {
+	for _, op := range []string{"RunInstances", "CreateIpamFoo", "describeipams"} {
 		resp, err := c.Call(op, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", op, err)

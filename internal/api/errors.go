@@ -50,6 +50,20 @@ var codes = map[ipam.Code]codeEntry{
 	ipam.CodeScopeIDMalformed:            {"InvalidIpamScopeId.Malformed", http.StatusBadRequest},
 	ipam.CodePoolIDMalformed:             {"InvalidIpamPoolId.Malformed", http.StatusBadRequest},
 	ipam.CodeAllocationIDMalformed:       {"InvalidIpamPoolAllocationId.Malformed", http.StatusBadRequest},
+	ipam.CodeVpcNotFound:                 {"InvalidVpcID.NotFound", http.StatusBadRequest},
+	ipam.CodeSubnetNotFound:              {"InvalidSubnetID.NotFound", http.StatusBadRequest},
+	ipam.CodeVpcAssociationNotFound:      {"InvalidVpcCidrBlockAssociationID.NotFound", http.StatusBadRequest},
+	ipam.CodeVpcRange:                    {"InvalidVpc.Range", http.StatusBadRequest},
+	ipam.CodeSubnetRange:                 {"InvalidSubnet.Range", http.StatusBadRequest},
+	ipam.CodeSubnetConflict:              {"InvalidSubnet.Conflict", http.StatusBadRequest},
+	ipam.CodeCidrLimitExceeded:           {"CidrLimitExceeded", http.StatusBadRequest},
+	ipam.CodeNetworkAclNotFound:          {"InvalidNetworkAclID.NotFound", http.StatusBadRequest},
+	ipam.CodeRouteTableNotFound:          {"InvalidRouteTableID.NotFound", http.StatusBadRequest},
+	ipam.CodeSecurityGroupNotFound:       {"InvalidGroup.NotFound", http.StatusBadRequest},
+	ipam.CodeNetworkInterfaceNotFound:    {"InvalidNetworkInterfaceID.NotFound", http.StatusBadRequest},
+	ipam.CodeVpcIDMalformed:              {"InvalidVpcID.Malformed", http.StatusBadRequest},
+	ipam.CodeSubnetIDMalformed:           {"InvalidSubnetID.Malformed", http.StatusBadRequest},
+	ipam.CodeVpcEndpointNotFound:         {"InvalidVpcEndpointId.NotFound", http.StatusBadRequest},
 }
 
 // toWire maps any error a request can end with to what the client sees.

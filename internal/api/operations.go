@@ -60,6 +60,26 @@ var actions = map[string]action{
 	"DeleteTags":   write((*Handler).deleteTags),
 	"DescribeTags": read((*Handler).describeTags),
 
+	"CreateVpc":                write((*Handler).createVpc),
+	"DescribeVpcs":             read((*Handler).describeVpcs),
+	"DeleteVpc":                write((*Handler).deleteVpc),
+	"AssociateVpcCidrBlock":    write((*Handler).associateVpcCidrBlock),
+	"DisassociateVpcCidrBlock": write((*Handler).disassociateVpcCidrBlock),
+	"DescribeVpcAttribute":     read((*Handler).describeVpcAttribute),
+	"ModifyVpcAttribute":       write((*Handler).modifyVpcAttribute),
+
+	"CreateSubnet":          write((*Handler).createSubnet),
+	"DescribeSubnets":       read((*Handler).describeSubnets),
+	"DeleteSubnet":          write((*Handler).deleteSubnet),
+	"ModifySubnetAttribute": write((*Handler).modifySubnetAttribute),
+
+	"DescribeNetworkAcls":       read((*Handler).describeNetworkAcls),
+	"DescribeRouteTables":       read((*Handler).describeRouteTables),
+	"DescribeSecurityGroups":    read((*Handler).describeSecurityGroups),
+	"DescribeNetworkInterfaces": read((*Handler).describeNetworkInterfaces),
+	"DescribeVpcEndpoints":      read((*Handler).describeVpcEndpoints),
+	"DescribeAvailabilityZones": read((*Handler).describeAvailabilityZones),
+
 	"AssociateIpamByoasn":                            unsupported,
 	"AssociateIpamResourceDiscovery":                 unsupported,
 	"CreateIpamExternalResourceVerificationToken":    unsupported,

@@ -80,6 +80,14 @@ type xmlPool struct {
 	Tags                   ec2query.List[xmlTag] `xml:"tagSet"`
 	AwsService             string                `xml:"awsService,omitempty"`
 	PublicIPSource         string                `xml:"publicIpSource,omitempty"`
+	SourceResource         *xmlSourceResource    `xml:"sourceResource,omitempty"`
+}
+
+type xmlSourceResource struct {
+	ResourceID     string `xml:"resourceId"`
+	ResourceType   string `xml:"resourceType"`
+	ResourceRegion string `xml:"resourceRegion"`
+	ResourceOwner  string `xml:"resourceOwner"`
 }
 
 type xmlFailureReason struct {
@@ -168,6 +176,9 @@ func wirePool(p *ipam.Pool) xmlPool {
 	}
 	if p.AllocationMaxNetmask != nil {
 		x.AllocationMaxNetmask = *p.AllocationMaxNetmask
+	}
+	if r := p.SourceResource; r != nil {
+		x.SourceResource = &xmlSourceResource{r.ResourceID, r.ResourceType, r.ResourceRegion, r.ResourceOwner}
 	}
 	if p.AddressFamily == "ipv6" && x.PubliclyAdvertisable == nil {
 		f := false

@@ -41,7 +41,11 @@ func (s *Service) AllocateIpamPoolCidr(ctx context.Context, c Caller, in Allocat
 // allocateIn is one allocation inside a write transaction. It returns a
 // domain *Error only before it has written anything, so a batch can carry
 // on past a refused request; any other error spoils the transaction.
-func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInput, tags []Tag) (*Allocation, error) {
+//
+// With res, the allocation is a VPC's or subnet's CIDR: res.check may
+// refuse or narrow it under the pool's lock, and res.commit writes the
+// resource once the allocation is in place.
+func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInput, tags []Tag, res *resourceUse) (*Allocation, error) {
 	p := o.lockedPool(in.PoolID, c.AccountID)
 	if p == nil {
 		var err error
@@ -52,6 +56,11 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 	req, err := allocationRequest(p, in)
 	if err != nil {
 		return nil, err
+	}
+	if res != nil {
+		if err := res.admit(tx, p, &req); err != nil {
+			return nil, err
+		}
 	}
 	space, err := o.space(tx, p)
 	if err != nil {
@@ -85,8 +94,16 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 		}
 		a := &Allocation{ID: newAllocationID(), PoolID: p.ID, OwnerID: p.OwnerID, CIDR: prefix,
 			Description: deref(in.Description, ""), ResourceType: ResourceCustom, ResourceOwner: c.AccountID, Tags: tags}
+		if res != nil {
+			a.ResourceType, a.ResourceID, a.ResourceRegion = res.typ, res.id, res.region
+		}
 		if err := tx.InsertAllocation(a); err != nil {
 			return nil, err
+		}
+		if res != nil && res.commit != nil {
+			if err := res.commit(tx, a); err != nil {
+				return nil, err
+			}
 		}
 		return a, o.bump(tx, p)
 	})

@@ -21,6 +21,7 @@ type allocJob struct {
 	c    Caller
 	in   AllocateIpamPoolCidrInput
 	tags []Tag
+	res  *resourceUse // nil: a custom allocation
 
 	out  *Allocation
 	err  error
@@ -102,7 +103,7 @@ func (s *Service) runAllocations(batch []*allocJob) {
 			return err
 		}
 		for i, j := range batch {
-			out, err := s.allocateIn(tx, o, j.c, j.in, j.tags)
+			out, err := s.allocateIn(tx, o, j.c, j.in, j.tags, j.res)
 			var de *Error
 			if err != nil && !errors.As(err, &de) {
 				return err
@@ -128,7 +129,7 @@ func (s *Service) allocateAlone(j *allocJob) {
 			return err
 		}
 		var err error
-		j.out, err = s.allocateIn(tx, o, j.c, j.in, j.tags)
+		j.out, err = s.allocateIn(tx, o, j.c, j.in, j.tags, j.res)
 		return err
 	})
 	if err != nil {

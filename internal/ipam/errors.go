@@ -36,6 +36,20 @@ const (
 	CodeScopeIDMalformed
 	CodePoolIDMalformed
 	CodeAllocationIDMalformed
+	CodeVpcNotFound
+	CodeSubnetNotFound
+	CodeVpcAssociationNotFound
+	CodeVpcRange    // a VPC CIDR of the wrong size or overlapping the VPC's others
+	CodeSubnetRange // a subnet CIDR of the wrong size or outside its VPC's CIDRs
+	CodeSubnetConflict
+	CodeCidrLimitExceeded
+	CodeNetworkAclNotFound
+	CodeRouteTableNotFound
+	CodeSecurityGroupNotFound
+	CodeNetworkInterfaceNotFound
+	CodeVpcEndpointNotFound
+	CodeVpcIDMalformed
+	CodeSubnetIDMalformed
 )
 
 // Codes lists every Code, so the API layer can prove its table is complete.
@@ -46,6 +60,10 @@ var Codes = []Code{
 	CodeIdempotentParameterMismatch, CodeInvalidPaginationToken, CodeDryRun, CodeUnsupported,
 	CodeInvalidID, CodeUnavailable, CodeRequestLimitExceeded, CodeTagLimitExceeded,
 	CodeIpamIDMalformed, CodeScopeIDMalformed, CodePoolIDMalformed, CodeAllocationIDMalformed,
+	CodeVpcNotFound, CodeSubnetNotFound, CodeVpcAssociationNotFound, CodeVpcRange, CodeSubnetRange,
+	CodeSubnetConflict, CodeCidrLimitExceeded, CodeNetworkAclNotFound,
+	CodeRouteTableNotFound, CodeSecurityGroupNotFound, CodeNetworkInterfaceNotFound, CodeVpcEndpointNotFound,
+	CodeVpcIDMalformed, CodeSubnetIDMalformed,
 }
 
 // Error is a domain error with a message fit to show a client.

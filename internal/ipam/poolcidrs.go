@@ -56,7 +56,7 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 		}
 	} else {
 		if src == nil {
-			return nil, invalidCombination("NetmaskLength can only be used for a pool with a source pool; provision a top-level pool with an explicit Cidr.")
+			return nil, invalidCombination("NetmaskLength can only be used for a pool with a source pool; provision a top-level or resource planning pool with an explicit Cidr.")
 		}
 		if err := checkNetmask(in.NetmaskLength, "NetmaskLength", p.AddressFamily); err != nil {
 			return nil, err
@@ -84,7 +84,14 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 		return nil, invalidValue("The CIDR %s overlaps a CIDR already provisioned to pool %s.", prefix, p.ID)
 	}
 	pc := &PoolCIDR{ID: newID("ipam-pool-cidr-", 32), PoolID: p.ID, State: CidrProvisioned, Seq: seq + 1}
-	if src == nil {
+	if src == nil && p.SourceResource != nil {
+		if err := checkPlanningCIDR(tx, c, p, prefix); err != nil {
+			return nil, err
+		}
+		if in.DryRun {
+			return nil, errDryRun
+		}
+	} else if src == nil {
 		if err := s.checkTopLevelCIDR(tx, c, p, prefix); err != nil {
 			return nil, err
 		}
@@ -186,7 +193,9 @@ func (s *Service) checkTopLevelCIDR(tx Tx, c Caller, p *Pool, prefix netip.Prefi
 		return err
 	}
 	for _, q := range pools {
-		if q.ScopeID != p.ScopeID || q.SourcePoolID != "" || q.ID == p.ID {
+		// Resource planning pools hold space that a VPC already took from
+		// a pool: they overlap the scope's pools by design.
+		if q.ScopeID != p.ScopeID || q.SourcePoolID != "" || q.SourceResource != nil || q.ID == p.ID {
 			continue
 		}
 		cidrs, err := tx.ListPoolCIDRs(q.ID)

@@ -28,8 +28,8 @@ func (s *Service) CreateIpamPool(ctx context.Context, c Caller, in CreateIpamPoo
 	if in.PublicIPSource != nil && *in.PublicIPSource == "amazon" {
 		return nil, errorf(CodeUnsupported, "PublicIpSource 'amazon' is not supported: ipamd has no Amazon-owned address space to provision from.")
 	}
-	if in.SourceResource != nil {
-		return nil, errorf(CodeUnsupported, "SourceResource is not supported: ipamd does not manage VPCs.")
+	if err := checkSourceResource(in); err != nil {
+		return nil, err
 	}
 	if in.PubliclyAdvertisable != nil && in.AddressFamily != "ipv6" {
 		return nil, invalidCombination("PubliclyAdvertisable can only be set for IPv6 pools.")
@@ -108,6 +108,11 @@ func (s *Service) CreateIpamPool(ctx context.Context, c Caller, in CreateIpamPoo
 					return nil, invalidValue("The locale of a child pool must match the locale %s of its source pool %s.", src.Locale, src.ID)
 				}
 				p.SourcePoolID, p.Depth = src.ID, src.Depth+1
+			}
+			if in.SourceResource != nil {
+				if err := s.planFor(tx, c, p, in.SourceResource); err != nil {
+					return nil, err
+				}
 			}
 			if in.DryRun {
 				return nil, errDryRun
@@ -360,6 +365,9 @@ func (s *Service) returnToSource(tx Tx, o *op, child, src *Pool) error {
 // dropPool removes a pool with its allocations and CIDRs. Callers have
 // already dealt with its source pool and its children.
 func (s *Service) dropPool(tx Tx, o *op, p *Pool) error {
+	if err := s.unplan(tx, p); err != nil {
+		return err
+	}
 	o.s.spaces.drop(p.ID)
 	o.forget(p.ID)
 	if err := tx.DeletePoolChanges(p.ID); err != nil {

@@ -114,6 +114,39 @@ type Tx interface {
 	// DeletePoolChanges drops the pool's whole log.
 	DeletePoolChanges(poolID string) error
 
+	// VPCs and subnets (vpc_types.go). A VPC is stored whole; a store also
+	// indexes its CIDR associations by association id. Get and Lock methods
+	// return ErrNotFound for another account's VPC, as for a missing one.
+	InsertVPC(v *VPC) error
+	UpdateVPC(v *VPC) error
+	DeleteVPC(id string) error
+	GetVPC(owner, id string) (*VPC, error)
+	// LockVPC is GetVPC that also keeps every other LockVPC and ShareVPC of
+	// the VPC waiting until this transaction ends (SELECT ... FOR UPDATE).
+	LockVPC(owner, id string) (*VPC, error)
+	// ShareVPC is GetVPC that keeps the VPC from being changed or deleted
+	// until this transaction ends, while other ShareVPC calls go on (FOR
+	// SHARE): subnets are created in a VPC side by side, never in one being
+	// deleted or losing a CIDR.
+	ShareVPC(owner, id string) (*VPC, error)
+	// VPCByAssociation returns the VPC that has the CIDR association.
+	VPCByAssociation(owner, associationID string) (*VPC, error)
+	// ListVPCs returns q.OwnerID's VPCs ascending by id (q.VpcIDs unused).
+	ListVPCs(q ResourceQuery) ([]*VPC, error)
+
+	// InsertSubnet refuses (ErrConflict) a subnet with a block that overlaps
+	// a block of another subnet of the same VPC: the backstop behind the
+	// service's check, holding across nodes and concurrent transactions.
+	InsertSubnet(s *Subnet) error
+	UpdateSubnet(s *Subnet) error // attributes and tags; blocks never change
+	DeleteSubnet(id string) error
+	GetSubnet(owner, id string) (*Subnet, error)
+	// ListSubnets returns q.OwnerID's subnets ascending by id.
+	ListSubnets(q ResourceQuery) ([]*Subnet, error)
+	// SubnetsOverlapping returns the subnets of the VPC with a block that
+	// overlaps p, ascending by the address of that block.
+	SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*Subnet, error)
+
 	// ClientToken returns what an idempotent call with this token answered.
 	ClientToken(owner, action, token string) (rec *TokenRecord, err error)
 	// ClientTokens returns the records of those of tokens that are recorded,
@@ -254,8 +287,9 @@ func NilIfEmpty[S ~[]E, E any](s S) S {
 	return s
 }
 
-// ClearEmpty sets the empty slices of a decoded *IPAM, *Scope or *Pool to
-// nil (JSON keeps "[]" apart from "null"); other values are left alone.
+// ClearEmpty sets the empty slices of a decoded *IPAM, *Scope, *Pool, *VPC
+// or *Subnet to nil (JSON keeps "[]" apart from "null"); other values are
+// left alone.
 func ClearEmpty(v any) {
 	switch v := v.(type) {
 	case *IPAM:
@@ -266,5 +300,10 @@ func ClearEmpty(v any) {
 	case *Pool:
 		v.Tags = NilIfEmpty(v.Tags)
 		v.AllocationResourceTags = NilIfEmpty(v.AllocationResourceTags)
+	case *VPC:
+		v.Tags = NilIfEmpty(v.Tags)
+		v.CIDRs = NilIfEmpty(v.CIDRs)
+	case *Subnet:
+		v.Tags = NilIfEmpty(v.Tags)
 	}
 }

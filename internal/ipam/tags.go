@@ -9,7 +9,7 @@ import (
 )
 
 func invalidID(id string) *Error {
-	return errorf(CodeInvalidID, "The ID '%s' is not valid: ipamd tags IPAM, scope, pool and pool allocation IDs.", echo(id))
+	return errorf(CodeInvalidID, "The ID '%s' is not valid: ipamd tags IPAM, scope, pool, pool allocation, VPC and subnet IDs.", echo(id))
 }
 
 // taggable is one IPAM resource kind that carries user tags.
@@ -25,6 +25,8 @@ var taggables = []taggable{
 	{"ipam-pool", "ipam-pool-", poolNotFound},
 	{"ipam-scope", "ipam-scope-", scopeNotFound},
 	{"ipam", "ipam-", ipamNotFound},
+	{"subnet", "subnet-", subnetNotFound},
+	{"vpc", "vpc-", vpcNotFound},
 }
 
 var hexID = regexp.MustCompile(`^[0-9a-f]{8,64}$`)
@@ -34,7 +36,7 @@ var hexID = regexp.MustCompile(`^[0-9a-f]{8,64}$`)
 func kindOf(id string) (taggable, error) {
 	// Pool CIDRs and resource discoveries have ids under the prefixes below
 	// but carry no tags here.
-	for _, p := range []string{"ipam-pool-cidr-", "ipam-res-disco-"} {
+	for _, p := range []string{"ipam-pool-cidr-", "ipam-res-disco-", "vpc-cidr-assoc-", "subnet-cidr-assoc-"} {
 		if strings.HasPrefix(id, p) {
 			return taggable{}, invalidID(id)
 		}
@@ -95,6 +97,24 @@ func (s *Service) retag(ctx context.Context, c Caller, ids []string, dryRun bool
 					return err
 				}
 				writes = append(writes, func() error { return tx.UpdatePool(x) })
+			case "vpc":
+				x, err := tx.LockVPC(c.AccountID, id)
+				if err != nil {
+					return notFoundAs(err, vpcNotFound(id))
+				}
+				if x.Tags, err = change(x.Tags); err != nil {
+					return err
+				}
+				writes = append(writes, func() error { return tx.UpdateVPC(x) })
+			case "subnet":
+				x, err := getSubnet(tx, c, id)
+				if err != nil {
+					return err
+				}
+				if x.Tags, err = change(x.Tags); err != nil {
+					return err
+				}
+				writes = append(writes, func() error { return tx.UpdateSubnet(x) })
 			case "ipam-pool-allocation":
 				x, err := s.getAllocation(tx, c, id)
 				if err != nil {
@@ -205,6 +225,20 @@ func (s *Service) DescribeTags(ctx context.Context, c Caller, in DescribeTagsInp
 		}
 		for _, x := range allocs {
 			add(x.ID, "ipam-pool-allocation", x.Tags)
+		}
+		vpcs, err := tx.ListVPCs(ResourceQuery{OwnerID: c.AccountID})
+		if err != nil {
+			return err
+		}
+		for _, x := range vpcs {
+			add(x.ID, "vpc", x.Tags)
+		}
+		subnets, err := tx.ListSubnets(ResourceQuery{OwnerID: c.AccountID})
+		if err != nil {
+			return err
+		}
+		for _, x := range subnets {
+			add(x.ID, "subnet", x.Tags)
 		}
 		return nil
 	})

@@ -592,7 +592,7 @@ class TestProtocol(Base):
                                IpamScopeId="ipam-scope-0123456789abcdef0")
 
     def test_unknown_action(self):
-        self.assertClientError(self.ec2.describe_vpcs, "InvalidAction")
+        self.assertClientError(self.raw.run_instances, "InvalidAction", ImageId="ami-12345678", MinCount=1, MaxCount=1)
 
     def test_missing_parameter(self):
         err = self.assertClientError(self.raw.allocate_ipam_pool_cidr, "MissingParameter")

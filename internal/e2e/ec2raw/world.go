@@ -17,9 +17,12 @@ import (
 type World struct {
 	IPAM, PubScope, PrivScope, Scope2 string
 	Pool, Child, Pool6, Alloc         string
-	ChildAlloc                        string // the child's carve-out in Pool
-	PoolToken                         string // a DescribeIpamPools NextToken
-	Pools                             []string
+	// VpcPool (locale us-east-1) gave Vpc its block; PlanPool plans Vpc
+	// and gave Subnet its block; VpcAssoc is Vpc's primary association.
+	VpcPool, Vpc, VpcAssoc, PlanPool, Subnet string
+	ChildAlloc                               string // the child's carve-out in Pool
+	PoolToken                                string // a DescribeIpamPools NextToken
+	Pools                                    []string
 }
 
 // Must calls action and returns the body of its 200 answer.
@@ -77,13 +80,22 @@ func BuildWorld(c *Client) (*World, error) {
 	for range 6 {
 		pool(map[string]string{"IpamScopeId": w.Scope2, "AddressFamily": "ipv4"})
 	}
+	w.VpcPool = pool(map[string]string{"IpamScopeId": w.PrivScope, "AddressFamily": "ipv4", "Locale": "us-east-1"})
+	call("ProvisionIpamPoolCidr", map[string]string{"IpamPoolId": w.VpcPool, "Cidr": "172.16.0.0/16"})
+	b = call("CreateVpc", map[string]string{"Ipv4IpamPoolId": w.VpcPool, "Ipv4NetmaskLength": "20"})
+	w.Vpc, w.VpcAssoc = Field(b, "vpcId"), Field(b, "associationId")
+	w.PlanPool = pool(map[string]string{"IpamScopeId": w.PrivScope, "AddressFamily": "ipv4",
+		"SourceResource.ResourceId": w.Vpc, "SourceResource.ResourceType": "vpc"})
+	call("ProvisionIpamPoolCidr", map[string]string{"IpamPoolId": w.PlanPool, "Cidr": "172.16.0.0/20"})
+	w.Subnet = Field(call("CreateSubnet", map[string]string{"VpcId": w.Vpc, "Ipv4IpamPoolId": w.PlanPool, "Ipv4NetmaskLength": "24"}), "subnetId")
 	call("CreateTags", map[string]string{"ResourceId.1": w.Pool, "ResourceId.2": w.Scope2, "ResourceId.3": w.Alloc,
 		"Tag.1.Key": "env", "Tag.1.Value": "test"})
 	w.PoolToken = Field(call("DescribeIpamPools", map[string]string{"MaxResults": "5"}), "nextToken")
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range []string{w.IPAM, w.PubScope, w.PrivScope, w.Scope2, w.Pool, w.Child, w.Pool6, w.Alloc, w.ChildAlloc, w.PoolToken} {
+	for _, id := range []string{w.IPAM, w.PubScope, w.PrivScope, w.Scope2, w.Pool, w.Child, w.Pool6, w.Alloc, w.ChildAlloc, w.PoolToken,
+		w.VpcPool, w.Vpc, w.VpcAssoc, w.PlanPool, w.Subnet} {
 		if id == "" {
 			return nil, fmt.Errorf("world incomplete: %+v", w)
 		}
@@ -103,13 +115,14 @@ func (w *World) Placeholders() map[string]string {
 		"IPAM": w.IPAM, "PUBSCOPE": w.PubScope, "PRIVSCOPE": w.PrivScope, "SCOPE2": w.Scope2,
 		"POOL": w.Pool, "CHILD": w.Child, "POOL6": w.Pool6, "ALLOC": w.Alloc, "CHILDALLOC": w.ChildAlloc,
 		"POOLTOKEN": w.PoolToken, "POOLTOKENTAMPERED": string(tampered), "IPAMUPPER": strings.ToUpper(w.IPAM),
+		"VPCPOOL": w.VpcPool, "VPC": w.Vpc, "VPCASSOC": w.VpcAssoc, "PLANPOOL": w.PlanPool, "SUBNET": w.Subnet,
 	}
 }
 
 var requestIDRE = regexp.MustCompile(`<requestId>[^<]*</requestId>`)
 
 // Snapshot renders everything c's account can see (every IPAM, scope,
-// pool, tag and allocation, the CIDRs of cidrPools and the per-pool
+// pool, tag, allocation, VPC and subnet, the CIDRs of cidrPools and the per-pool
 // allocation lists of allocPools), request ids removed: two equal snapshots
 // mean no visible state changed in between.
 func Snapshot(c *Client, cidrPools, allocPools []string) (string, error) {
@@ -136,6 +149,8 @@ func Snapshot(c *Client, cidrPools, allocPools []string) (string, error) {
 		{"DescribeIpamPools", map[string]string{"MaxResults": "1000"}},
 		{"DescribeTags", map[string]string{"MaxResults": "1000"}},
 		{"DescribeIpamPoolAllocations", map[string]string{"MaxResults": "100000"}},
+		{"DescribeVpcs", map[string]string{"MaxResults": "1000"}},
+		{"DescribeSubnets", map[string]string{"MaxResults": "1000"}},
 	} {
 		if err := get(q.action, q.params); err != nil {
 			return "", err

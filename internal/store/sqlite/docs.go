@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -34,6 +35,20 @@ func listDocs[T any](t *tx, query string, args ...any) ([]*T, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanDocs[T](rows)
+}
+
+// listDocsOnce is listDocs for a query of a shape seldom run again (an IN
+// list of one length): it is not kept prepared.
+func listDocsOnce[T any](t *tx, query string, args ...any) ([]*T, error) {
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return scanDocs[T](rows)
+}
+
+func scanDocs[T any](rows *sql.Rows) ([]*T, error) {
 	defer rows.Close()
 	var out []*T
 	for rows.Next() {

@@ -33,12 +33,13 @@ func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 // (the keys of fuzzSeeds), two unsupported ones and one that does not exist.
 func fuzzActions() []string {
 	acts := slices.Sorted(maps.Keys(fuzzSeeds))
-	return append(acts, "GetIpamResourceCidrs", "AssociateIpamByoasn", "DescribeVpcs")
+	return append(acts, "GetIpamResourceCidrs", "AssociateIpamByoasn", "RunInstances")
 }
 
-// fuzzSeeds are plausible parameter sets; {I} {S} {P} {C} {6} {A} {T} stand
-// for the fixture's IPAM, extra scope, pool, child pool, IPv6 pool,
-// allocation and private default scope.
+// fuzzSeeds are plausible parameter sets; {I} {S} {P} {C} {6} {A} {T} {Q}
+// {V} {L} {N} stand for the fixture's IPAM, extra scope, pool, child pool,
+// IPv6 pool, allocation, private default scope, VPC pool, VPC, planning
+// pool and subnet.
 var fuzzSeeds = map[string][]string{
 	"CreateIpam":                  {"Description=x&OperatingRegion.1.RegionName=us-west-2", "DryRun=true", "TagSpecification.1.ResourceType=ipam&TagSpecification.1.Tag.1.Key=a"},
 	"DescribeIpams":               {"IpamId.1={I}", "Filter.1.Name=tag:Name&Filter.1.Value.1=fix*", "MaxResults=5"},
@@ -63,6 +64,23 @@ var fuzzSeeds = map[string][]string{
 	"CreateTags":                  {"ResourceId.1={P}&ResourceId.2={A}&Tag.1.Key=k&Tag.1.Value=v"},
 	"DeleteTags":                  {"ResourceId.1={P}&Tag.1.Key=env", "ResourceId.1={S}"},
 	"DescribeTags":                {"Filter.1.Name=resource-type&Filter.1.Value.1=ipam-pool", "Filter.1.Name=key&Filter.1.Value.1=env&MaxResults=5"},
+	"CreateVpc":                   {"Ipv4IpamPoolId={Q}&Ipv4NetmaskLength=24", "CidrBlock=10.1.0.0/16&Ipv6IpamPoolId={6}&Ipv6NetmaskLength=56", "CidrBlock=10.2.0.0/16&InstanceTenancy=dedicated&TagSpecification.1.ResourceType=vpc&TagSpecification.1.Tag.1.Key=a"},
+	"DescribeVpcs":                {"VpcId.1={V}", "Filter.1.Name=cidr-block-association.cidr-block&Filter.1.Value.1=172.*", "MaxResults=5"},
+	"DeleteVpc":                   {"VpcId={V}", "VpcId={V}&DryRun=true"},
+	"AssociateVpcCidrBlock":       {"VpcId={V}&Ipv4IpamPoolId={Q}&Ipv4NetmaskLength=24", "VpcId={V}&CidrBlock=10.3.0.0/16"},
+	"DisassociateVpcCidrBlock":    {"AssociationId=vpc-cidr-assoc-0123456789abcdef0"},
+	"DescribeVpcAttribute":        {"VpcId={V}&Attribute=enableDnsSupport"},
+	"ModifyVpcAttribute":          {"VpcId={V}&EnableDnsHostnames.Value=true"},
+	"CreateSubnet":                {"VpcId={V}&Ipv4IpamPoolId={L}&Ipv4NetmaskLength=26", "VpcId={V}&CidrBlock=172.16.9.0/24&AvailabilityZone=us-east-1b"},
+	"DescribeSubnets":             {"SubnetId.1={N}", "Filter.1.Name=vpc-id&Filter.1.Value.1={V}&MaxResults=5"},
+	"DeleteSubnet":                {"SubnetId={N}"},
+	"ModifySubnetAttribute":       {"SubnetId={N}&MapPublicIpOnLaunch.Value=true"},
+	"DescribeNetworkAcls":         {"Filter.1.Name=default&Filter.1.Value.1=true&Filter.2.Name=vpc-id&Filter.2.Value.1={V}"},
+	"DescribeRouteTables":         {"Filter.1.Name=association.main&Filter.1.Value.1=true"},
+	"DescribeSecurityGroups":      {"GroupName.1=default", "Filter.1.Name=vpc-id&Filter.1.Value.1={V}"},
+	"DescribeNetworkInterfaces":   {"Filter.1.Name=subnet-id&Filter.1.Value.1={N}"},
+	"DescribeVpcEndpoints":        {"Filter.1.Name=vpc-id&Filter.1.Value.1={V}"},
+	"DescribeAvailabilityZones":   {"ZoneName.1=us-east-1a", "Filter.1.Name=zone-id&Filter.1.Value.1=use1-*"},
 }
 
 type fuzzWorld struct {
@@ -75,7 +93,7 @@ type fuzzWorld struct {
 func (w *fuzzWorld) vars() *strings.Replacer {
 	f := w.f
 	return strings.NewReplacer("{I}", f.IPAM, "{S}", f.Scope2, "{P}", f.Pool, "{C}", f.Child,
-		"{6}", f.Pool6, "{A}", f.Alloc, "{T}", f.PrivScope)
+		"{6}", f.Pool6, "{A}", f.Alloc, "{T}", f.PrivScope, "{Q}", f.VpcPool, "{V}", f.Vpc, "{L}", f.PlanPool, "{N}", f.Subnet)
 }
 
 // FuzzHandler drives the whole API handler with properly signed requests:
