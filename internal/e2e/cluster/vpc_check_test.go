@@ -84,13 +84,11 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 	if err != nil {
 		t.Fatalf("DescribeSubnets: %v", err)
 	}
-	vpcAllocs, err := listAllocations(c, w.pool, 1000)
-	if err != nil {
-		t.Fatalf("GetIpamPoolAllocations %s: %v", w.pool, err)
-	}
-	subAllocs, err := listAllocations(c, w.plan, 1000)
-	if err != nil {
-		t.Fatalf("GetIpamPoolAllocations %s: %v", w.plan, err)
+	allocs := map[string][]types.IpamPoolAllocation{}
+	for _, pool := range []string{w.pool, w.other, w.plan} {
+		if allocs[pool], err = listAllocations(c, pool, 1000); err != nil {
+			t.Fatalf("GetIpamPoolAllocations %s: %v", pool, err)
+		}
 	}
 
 	// Blocks and allocations one to one, as "resource cidr" keys.
@@ -103,14 +101,17 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 			blocks[id+" "+aws.ToString(a.CidrBlock)]++
 		}
 	}
-	matchAllocs(&pr, "vpc", w.pool, vpcAllocs, types.IpamPoolAllocationResourceTypeVpc, blocks)
+	matchAllocs(&pr, w.pool, allocs[w.pool], types.IpamPoolAllocationResourceTypeVpc, blocks)
+	matchAllocs(&pr, w.other, allocs[w.other], types.IpamPoolAllocationResourceTypeVpc, blocks)
+	unmatched(&pr, "VPC", blocks)
 	pooled := map[string]int{}
 	for _, s := range subnets {
 		if tagValue(s.Tags, "pooled") == "true" {
 			pooled[aws.ToString(s.SubnetId)+" "+aws.ToString(s.CidrBlock)]++
 		}
 	}
-	matchAllocs(&pr, "subnet", w.plan, subAllocs, types.IpamPoolAllocationResourceTypeSubnet, pooled)
+	matchAllocs(&pr, w.plan, allocs[w.plan], types.IpamPoolAllocationResourceTypeSubnet, pooled)
+	unmatched(&pr, "subnet", pooled)
 
 	// Subnets inside live VPCs, never overlapping within one.
 	perVPC := map[string][]netip.Prefix{}
@@ -147,14 +148,15 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 	if l != nil {
 		auditLedger(&pr, l, byID, subnets)
 	}
-	t.Logf("VPC checker: %d VPCs, %d subnets, %d vpc allocations, %d subnet allocations", len(vpcs), len(subnets),
-		len(vpcAllocs), len(subAllocs))
+	t.Logf("VPC checker: %d VPCs, %d subnets, %d+%d vpc allocations, %d subnet allocations", len(vpcs), len(subnets),
+		len(allocs[w.pool]), len(allocs[w.other]), len(allocs[w.plan]))
 	return pr.list
 }
 
-// matchAllocs checks that pool's allocations and want ("resource cidr" ->
-// count) are the same set, each once, all of type rt.
-func matchAllocs(pr *problems, what, pool string, allocs []types.IpamPoolAllocation, rt types.IpamPoolAllocationResourceType, want map[string]int) {
+// matchAllocs checks pool's allocations against want ("resource cidr" ->
+// count of blocks, decremented for each allocation found): each is of type
+// rt and of an existing block, and none overlaps another.
+func matchAllocs(pr *problems, pool string, allocs []types.IpamPoolAllocation, rt types.IpamPoolAllocationResourceType, want map[string]int) {
 	var prev netip.Prefix
 	for _, a := range allocs {
 		key := aws.ToString(a.ResourceId) + " " + aws.ToString(a.Cidr)
@@ -166,17 +168,19 @@ func matchAllocs(pr *problems, what, pool string, allocs []types.IpamPoolAllocat
 		switch {
 		case a.ResourceType != rt:
 			pr.add("pool %s: allocation %s (%s) has type %q, want %q", pool, aws.ToString(a.IpamPoolAllocationId), key, a.ResourceType, rt)
-		case want[key] == 0:
-			pr.add("pool %s: ORPHAN allocation %s: %s %s does not exist", pool, aws.ToString(a.IpamPoolAllocationId), what, key)
+		case want[key] <= 0:
+			pr.add("pool %s: ORPHAN allocation %s: %s %s (no such block, or already matched)", pool,
+				aws.ToString(a.IpamPoolAllocationId), rt, key)
 		}
 		want[key]--
 	}
+}
+
+// unmatched reports the blocks that matchAllocs found no allocation for.
+func unmatched(pr *problems, what string, want map[string]int) {
 	for key, n := range want {
-		switch {
-		case n > 0:
-			pr.add("pool %s: %s block %s has NO allocation", pool, what, key)
-		case n < 0:
-			pr.add("pool %s: %s block %s has %d allocations", pool, what, key, 1-n)
+		if n > 0 {
+			pr.add("%s block %s has NO allocation", what, key)
 		}
 	}
 }

@@ -156,15 +156,20 @@ func (vc *vpcClient) secondary(v *ownVPC) {
 	if len(v.assocs) >= 2 {
 		return
 	}
+	// From the VPC's own pool or the other one.
+	pool, in := vc.w.pool, vc.w.poolCIDR
+	if vc.rng.IntN(2) == 0 {
+		pool, in = vc.w.other, netip.MustParsePrefix("172.16.0.0/12")
+	}
 	out, err := vc.c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(v.id),
-		Ipv4IpamPoolId: aws.String(vc.w.pool), Ipv4NetmaskLength: aws.Int32(24)})
+		Ipv4IpamPoolId: aws.String(pool), Ipv4NetmaskLength: aws.Int32(24)})
 	if vc.result("AssociateVpcCidrBlock", err) != acked {
 		return
 	}
 	a := out.CidrBlockAssociation
 	p, perr := netip.ParsePrefix(aws.ToString(a.CidrBlock))
-	if perr != nil || p.Bits() != 24 || !vc.w.poolCIDR.Contains(p.Addr()) || p.Overlaps(v.cidr) {
-		vc.l.fail("AssociateVpcCidrBlock", vc.node.name, "asked /24 from %s for %s (%s), got %q", vc.w.poolCIDR, v.id, v.cidr,
+	if perr != nil || p.Bits() != 24 || !in.Contains(p.Addr()) || p.Overlaps(v.cidr) {
+		vc.l.fail("AssociateVpcCidrBlock", vc.node.name, "asked /24 from %s for %s (%s), got %q", in, v.id, v.cidr,
 			aws.ToString(a.CidrBlock))
 	}
 	id := aws.ToString(a.AssociationId)

@@ -188,38 +188,49 @@ func TestVpcReleaseAcrossNodes(t *testing.T) {
 	checkVPCs(t, nodes, w, nil)
 }
 
-// TestSubnetRacesDeleteVpc: CreateSubnet on one node racing DeleteVpc on
-// another, many rounds: exactly one of them wins (the other gets
-// InvalidVpcID.NotFound or DependencyViolation), and a subnet never outlives
-// its VPC.
+// TestSubnetRacesDeleteVpc: on two nodes at once, DeleteVpc on one and on
+// the other CreateSubnet (even rounds) or AssociateVpcCidrBlock from a
+// second pool (odd rounds, which DeleteVpc did not lock), many rounds.
+// CreateSubnet and DeleteVpc: exactly one wins (the other gets
+// InvalidVpcID.NotFound or DependencyViolation). AssociateVpcCidrBlock and
+// DeleteVpc: DeleteVpc always wins, after the block if that came first; the
+// checker then finds no allocation left behind in either pool, and never a
+// subnet outliving its VPC.
 func TestSubnetRacesDeleteVpc(t *testing.T) {
 	nodes := pgNodes(t, 2)
 	w := setupVPCs(t, newClient(nodes[0].url()), "10.0.0.0/12")
 	a, b := newClient(nodes[0].url()), newClient(nodes[1].url())
-	var deleted, subnets int
-	for round := range 60 {
+	tally := map[string]int{}
+	for round := range 80 {
 		out, err := a.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool), Ipv4NetmaskLength: aws.Int32(24)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		v := out.Vpc
+		other := func() error {
+			_, err := b.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: v.VpcId, CidrBlock: v.CidrBlock})
+			return err
+		}
+		if round%2 == 1 {
+			other = func() error {
+				_, err := b.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: v.VpcId,
+					Ipv4IpamPoolId: aws.String(w.other), Ipv4NetmaskLength: aws.Int32(24)})
+				return err
+			}
+		}
 		errs := together(func() error {
 			_, err := a.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: v.VpcId})
 			return err
-		}, func() error {
-			_, err := b.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: v.VpcId, CidrBlock: v.CidrBlock})
-			return err
-		})
-		del, sub := code(errs[0]), code(errs[1])
-		switch {
-		case del == "" && sub == "InvalidVpcID.NotFound":
-			deleted++
-		case del == "DependencyViolation" && sub == "":
-			subnets++
+		}, other)
+		outcome := fmt.Sprintf("%d: DeleteVpc %q, %q", round%2, code(errs[0]), code(errs[1]))
+		tally[outcome]++
+		switch outcome {
+		case `0: DeleteVpc "", "InvalidVpcID.NotFound"`, `0: DeleteVpc "DependencyViolation", ""`,
+			`1: DeleteVpc "", "InvalidVpcID.NotFound"`, `1: DeleteVpc "", ""`:
 		default:
-			t.Errorf("round %d: DeleteVpc %q, CreateSubnet %q: want exactly one to win (%v)", round, del, sub, errs)
+			t.Errorf("round %d: %s (%v)", round, outcome, errs)
 		}
 	}
-	t.Logf("DeleteVpc won %d rounds, CreateSubnet %d", deleted, subnets)
+	t.Logf("outcomes (0: with CreateSubnet, 1: with AssociateVpcCidrBlock): %v", tally)
 	checkVPCs(t, nodes, w, nil)
 }

@@ -18,10 +18,11 @@ type vpcWorld struct {
 	home     string       // a VPC from pool
 	homeCIDR netip.Prefix
 	plan     string // home's resource planning pool, provisioned with homeCIDR
+	other    string // a second VPC pool (172.16.0.0/12), for secondary blocks
 }
 
-// setupVPCs creates the IPAM, a VPC pool provisioned with cidr, the home
-// VPC (a /16 from it) and its planning pool.
+// setupVPCs creates the IPAM, a VPC pool provisioned with cidr, a second
+// VPC pool, the home VPC (a /16 from the first) and its planning pool.
 func setupVPCs(t *testing.T, c *ec2.Client, cidr string) *vpcWorld {
 	t.Helper()
 	ip, err := c.CreateIpam(ctx, &ec2.CreateIpamInput{Description: aws.String("vpcs")})
@@ -32,6 +33,8 @@ func setupVPCs(t *testing.T, c *ec2.Client, cidr string) *vpcWorld {
 	w := &vpcWorld{poolCIDR: netip.MustParsePrefix(cidr)}
 	w.pool = createPool(t, c, &ec2.CreateIpamPoolInput{IpamScopeId: scope, AddressFamily: types.AddressFamilyIpv4,
 		Locale: aws.String("us-east-1"), Description: aws.String("vpc pool")}, cidr)
+	w.other = createPool(t, c, &ec2.CreateIpamPoolInput{IpamScopeId: scope, AddressFamily: types.AddressFamilyIpv4,
+		Locale: aws.String("us-east-1"), Description: aws.String("other vpc pool")}, "172.16.0.0/12")
 	home, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool), Ipv4NetmaskLength: aws.Int32(16),
 		TagSpecifications: opTag(types.ResourceTypeVpc, "home", false)})
 	if err != nil {
