@@ -206,3 +206,26 @@ func TestUnsupportedOperationsAnswer(t *testing.T) {
 		}
 	}
 }
+
+// readPrefixes are the action-name prefixes of EC2's non-mutating request
+// bucket (AWS's request throttling page); every other action is mutating.
+var readPrefixes = []string{"Describe", "Get", "List", "Search"}
+
+// TestActionTable: every action in the one table is an operation of the
+// botocore EC2 model, and its rate-limit bucket follows EC2's naming rule.
+func TestActionTable(t *testing.T) {
+	acts := api.Actions()
+	for _, a := range acts {
+		read := slices.ContainsFunc(readPrefixes, func(p string) bool { return strings.HasPrefix(a.Name, p) })
+		if a.Served && a.Mutating == read {
+			t.Errorf("%s: mutating=%v, but EC2 counts %s calls as %s", a.Name, a.Mutating, a.Name,
+				map[bool]string{true: "reads", false: "mutating"}[read])
+		}
+	}
+	model := modelOperations(t)
+	for _, a := range acts {
+		if !slices.Contains(model, a.Name) {
+			t.Errorf("the action table names %s, which is not an operation of the botocore EC2 model", a.Name)
+		}
+	}
+}

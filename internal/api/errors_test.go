@@ -3,7 +3,11 @@ package api
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/ipamd/ipamd/internal/ec2query"
@@ -35,6 +39,49 @@ func TestEveryCodeMapped(t *testing.T) {
 			t.Errorf("codes %d and %d both map to %s", prev, c, e.ec2)
 		}
 		seen[e.ec2] = c
+	}
+}
+
+// TestEveryDeclaredCodeListed: ipam.Codes, which TestEveryCodeMapped walks,
+// holds every Code constant declared in internal/ipam (read from the source,
+// so a new code cannot be declared and forgotten in the list).
+func TestEveryDeclaredCodeListed(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "../ipam/errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var declared []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		typed := false // in an iota block, later specs inherit the first's type
+		for _, s := range g.Specs {
+			vs := s.(*ast.ValueSpec)
+			if vs.Type != nil {
+				id, ok := vs.Type.(*ast.Ident)
+				typed = ok && id.Name == "Code"
+			}
+			if typed {
+				for _, n := range vs.Names {
+					declared = append(declared, n.Name)
+				}
+			}
+		}
+	}
+	if len(declared) < 10 {
+		t.Fatalf("found only %d Code constants in ../ipam/errors.go: %v", len(declared), declared)
+	}
+	if len(declared) != len(ipam.Codes) {
+		t.Errorf("errors.go declares %d codes, ipam.Codes lists %d: %v", len(declared), len(ipam.Codes), declared)
+	}
+	// The constants are iota from 0, so the i-th declared is Code(i).
+	for i, name := range declared {
+		if !slices.Contains(ipam.Codes, ipam.Code(i)) {
+			t.Errorf("%s (Code %d) is missing from ipam.Codes", name, i)
+		}
 	}
 }
 

@@ -9,87 +9,119 @@ import (
 
 // operation decodes one action's parameters, calls the service and returns
 // the response body (a struct the ec2query encoder renders).
-type operation func(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error)
+type operation func(h *Handler, ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error)
 
-// mutating tells the rate limiter which bucket an action draws from.
-var mutating = map[string]bool{
-	"CreateIpam": true, "ModifyIpam": true, "DeleteIpam": true,
-	"CreateIpamScope": true, "ModifyIpamScope": true, "DeleteIpamScope": true,
-	"CreateIpamPool": true, "ModifyIpamPool": true, "DeleteIpamPool": true,
-	"ProvisionIpamPoolCidr": true, "DeprovisionIpamPoolCidr": true,
-	"AllocateIpamPoolCidr": true, "ReleaseIpamPoolAllocation": true, "ModifyIpamPoolAllocation": true,
-	"CreateTags": true, "DeleteTags": true,
-	"CreateVpc": true, "DeleteVpc": true, "AssociateVpcCidrBlock": true, "DisassociateVpcCidrBlock": true,
-	"ModifyVpcAttribute": true, "CreateSubnet": true, "DeleteSubnet": true, "ModifySubnetAttribute": true,
+// action is what the API knows about one EC2 action.
+type action struct {
+	// op serves the action; nil means ipamd refuses it with
+	// UnsupportedOperation by name rather than looking like an unknown
+	// action or a fake success (docs/compatibility.md).
+	op operation
+	// mutating selects the rate limiter's bucket: a call that changes state
+	// (EC2's "mutating" bucket) or a read.
+	mutating bool
 }
 
-func (h *Handler) operations() map[string]operation {
-	return map[string]operation{
-		"CreateIpam":                  h.createIpam,
-		"DescribeIpams":               h.describeIpams,
-		"ModifyIpam":                  h.modifyIpam,
-		"DeleteIpam":                  h.deleteIpam,
-		"CreateIpamScope":             h.createIpamScope,
-		"DescribeIpamScopes":          h.describeIpamScopes,
-		"ModifyIpamScope":             h.modifyIpamScope,
-		"DeleteIpamScope":             h.deleteIpamScope,
-		"CreateIpamPool":              h.createIpamPool,
-		"DescribeIpamPools":           h.describeIpamPools,
-		"ModifyIpamPool":              h.modifyIpamPool,
-		"DeleteIpamPool":              h.deleteIpamPool,
-		"ProvisionIpamPoolCidr":       h.provisionIpamPoolCidr,
-		"DeprovisionIpamPoolCidr":     h.deprovisionIpamPoolCidr,
-		"GetIpamPoolCidrs":            h.getIpamPoolCidrs,
-		"AllocateIpamPoolCidr":        h.allocateIpamPoolCidr,
-		"ReleaseIpamPoolAllocation":   h.releaseIpamPoolAllocation,
-		"ModifyIpamPoolAllocation":    h.modifyIpamPoolAllocation,
-		"GetIpamPoolAllocations":      h.getIpamPoolAllocations,
-		"DescribeIpamPoolAllocations": h.describeIpamPoolAllocations,
-		"CreateTags":                  h.createTags,
-		"DeleteTags":                  h.deleteTags,
-		"DescribeTags":                h.describeTags,
-		"CreateVpc":                   h.createVpc,
-		"DescribeVpcs":                h.describeVpcs,
-		"DeleteVpc":                   h.deleteVpc,
-		"AssociateVpcCidrBlock":       h.associateVpcCidrBlock,
-		"DisassociateVpcCidrBlock":    h.disassociateVpcCidrBlock,
-		"DescribeVpcAttribute":        h.describeVpcAttribute,
-		"ModifyVpcAttribute":          h.modifyVpcAttribute,
-		"CreateSubnet":                h.createSubnet,
-		"DescribeSubnets":             h.describeSubnets,
-		"DeleteSubnet":                h.deleteSubnet,
-		"ModifySubnetAttribute":       h.modifySubnetAttribute,
-		"DescribeNetworkAcls":         h.describeNetworkAcls,
-		"DescribeRouteTables":         h.describeRouteTables,
-		"DescribeSecurityGroups":      h.describeSecurityGroups,
-		"DescribeNetworkInterfaces":   h.describeNetworkInterfaces,
-		"DescribeVpcEndpoints":        h.describeVpcEndpoints,
-		"DescribeAvailabilityZones":   h.describeAvailabilityZones,
-	}
-}
+// Reads and writes of a served action, and a refused one: the table below is
+// the only place that says which is which. TestActionTable checks it against
+// the botocore model and docs/compatibility.md.
+func read(op operation) action  { return action{op: op} }
+func write(op operation) action { return action{op: op, mutating: true} }
 
-// unsupported are the IPAM operations of the EC2 API that ipamd does not
-// implement (docs/compatibility.md): they answer UnsupportedOperation by
-// name rather than looking like an unknown action or a fake success.
-var unsupported = map[string]bool{
-	"AssociateIpamByoasn": true, "AssociateIpamResourceDiscovery": true,
-	"CreateIpamExternalResourceVerificationToken": true, "CreateIpamPolicy": true,
-	"CreateIpamPrefixListResolver": true, "CreateIpamPrefixListResolverTarget": true,
-	"CreateIpamResourceDiscovery": true, "DeleteIpamExternalResourceVerificationToken": true,
-	"DeleteIpamPolicy": true, "DeleteIpamPrefixListResolver": true, "DeleteIpamPrefixListResolverTarget": true,
-	"DeleteIpamResourceDiscovery": true, "DeprovisionIpamByoasn": true, "DescribeIpamByoasn": true,
-	"DescribeIpamExternalResourceVerificationTokens": true, "DescribeIpamPolicies": true,
-	"DescribeIpamPrefixListResolverTargets": true, "DescribeIpamPrefixListResolvers": true,
-	"DescribeIpamResourceDiscoveries": true, "DescribeIpamResourceDiscoveryAssociations": true,
-	"DisableIpamOrganizationAdminAccount": true, "DisableIpamPolicy": true, "DisassociateIpamByoasn": true,
-	"DisassociateIpamResourceDiscovery": true, "EnableIpamOrganizationAdminAccount": true,
-	"EnableIpamPolicy": true, "GetEnabledIpamPolicy": true, "GetIpamAddressHistory": true,
-	"GetIpamDiscoveredAccounts": true, "GetIpamDiscoveredPublicAddresses": true,
-	"GetIpamDiscoveredResourceCidrs": true, "GetIpamPolicyAllocationRules": true,
-	"GetIpamPolicyOrganizationTargets": true, "GetIpamPrefixListResolverRules": true,
-	"GetIpamPrefixListResolverVersionEntries": true, "GetIpamPrefixListResolverVersions": true,
-	"GetIpamResourceCidrs": true, "ModifyIpamPolicyAllocationRules": true,
-	"ModifyIpamPrefixListResolver": true, "ModifyIpamPrefixListResolverTarget": true,
-	"ModifyIpamResourceCidr": true, "ModifyIpamResourceDiscovery": true, "MoveByoipCidrToIpam": true,
-	"ProvisionIpamByoasn": true,
+var unsupported = action{}
+
+// actions is the one table of every EC2 action ipamd knows.
+var actions = map[string]action{
+	"CreateIpam":    write((*Handler).createIpam),
+	"DescribeIpams": read((*Handler).describeIpams),
+	"ModifyIpam":    write((*Handler).modifyIpam),
+	"DeleteIpam":    write((*Handler).deleteIpam),
+
+	"CreateIpamScope":    write((*Handler).createIpamScope),
+	"DescribeIpamScopes": read((*Handler).describeIpamScopes),
+	"ModifyIpamScope":    write((*Handler).modifyIpamScope),
+	"DeleteIpamScope":    write((*Handler).deleteIpamScope),
+
+	"CreateIpamPool":          write((*Handler).createIpamPool),
+	"DescribeIpamPools":       read((*Handler).describeIpamPools),
+	"ModifyIpamPool":          write((*Handler).modifyIpamPool),
+	"DeleteIpamPool":          write((*Handler).deleteIpamPool),
+	"ProvisionIpamPoolCidr":   write((*Handler).provisionIpamPoolCidr),
+	"DeprovisionIpamPoolCidr": write((*Handler).deprovisionIpamPoolCidr),
+	"GetIpamPoolCidrs":        read((*Handler).getIpamPoolCidrs),
+
+	"AllocateIpamPoolCidr":        write((*Handler).allocateIpamPoolCidr),
+	"ReleaseIpamPoolAllocation":   write((*Handler).releaseIpamPoolAllocation),
+	"ModifyIpamPoolAllocation":    write((*Handler).modifyIpamPoolAllocation),
+	"GetIpamPoolAllocations":      read((*Handler).getIpamPoolAllocations),
+	"DescribeIpamPoolAllocations": read((*Handler).describeIpamPoolAllocations),
+
+	"CreateTags":   write((*Handler).createTags),
+	"DeleteTags":   write((*Handler).deleteTags),
+	"DescribeTags": read((*Handler).describeTags),
+
+	"CreateVpc":                write((*Handler).createVpc),
+	"DescribeVpcs":             read((*Handler).describeVpcs),
+	"DeleteVpc":                write((*Handler).deleteVpc),
+	"AssociateVpcCidrBlock":    write((*Handler).associateVpcCidrBlock),
+	"DisassociateVpcCidrBlock": write((*Handler).disassociateVpcCidrBlock),
+	"DescribeVpcAttribute":     read((*Handler).describeVpcAttribute),
+	"ModifyVpcAttribute":       write((*Handler).modifyVpcAttribute),
+
+	"CreateSubnet":          write((*Handler).createSubnet),
+	"DescribeSubnets":       read((*Handler).describeSubnets),
+	"DeleteSubnet":          write((*Handler).deleteSubnet),
+	"ModifySubnetAttribute": write((*Handler).modifySubnetAttribute),
+
+	"DescribeNetworkAcls":       read((*Handler).describeNetworkAcls),
+	"DescribeRouteTables":       read((*Handler).describeRouteTables),
+	"DescribeSecurityGroups":    read((*Handler).describeSecurityGroups),
+	"DescribeNetworkInterfaces": read((*Handler).describeNetworkInterfaces),
+	"DescribeVpcEndpoints":      read((*Handler).describeVpcEndpoints),
+	"DescribeAvailabilityZones": read((*Handler).describeAvailabilityZones),
+
+	"AssociateIpamByoasn":                            unsupported,
+	"AssociateIpamResourceDiscovery":                 unsupported,
+	"CreateIpamExternalResourceVerificationToken":    unsupported,
+	"CreateIpamPolicy":                               unsupported,
+	"CreateIpamPrefixListResolver":                   unsupported,
+	"CreateIpamPrefixListResolverTarget":             unsupported,
+	"CreateIpamResourceDiscovery":                    unsupported,
+	"DeleteIpamExternalResourceVerificationToken":    unsupported,
+	"DeleteIpamPolicy":                               unsupported,
+	"DeleteIpamPrefixListResolver":                   unsupported,
+	"DeleteIpamPrefixListResolverTarget":             unsupported,
+	"DeleteIpamResourceDiscovery":                    unsupported,
+	"DeprovisionIpamByoasn":                          unsupported,
+	"DescribeIpamByoasn":                             unsupported,
+	"DescribeIpamExternalResourceVerificationTokens": unsupported,
+	"DescribeIpamPolicies":                           unsupported,
+	"DescribeIpamPrefixListResolverTargets":          unsupported,
+	"DescribeIpamPrefixListResolvers":                unsupported,
+	"DescribeIpamResourceDiscoveries":                unsupported,
+	"DescribeIpamResourceDiscoveryAssociations":      unsupported,
+	"DisableIpamOrganizationAdminAccount":            unsupported,
+	"DisableIpamPolicy":                              unsupported,
+	"DisassociateIpamByoasn":                         unsupported,
+	"DisassociateIpamResourceDiscovery":              unsupported,
+	"EnableIpamOrganizationAdminAccount":             unsupported,
+	"EnableIpamPolicy":                               unsupported,
+	"GetEnabledIpamPolicy":                           unsupported,
+	"GetIpamAddressHistory":                          unsupported,
+	"GetIpamDiscoveredAccounts":                      unsupported,
+	"GetIpamDiscoveredPublicAddresses":               unsupported,
+	"GetIpamDiscoveredResourceCidrs":                 unsupported,
+	"GetIpamPolicyAllocationRules":                   unsupported,
+	"GetIpamPolicyOrganizationTargets":               unsupported,
+	"GetIpamPrefixListResolverRules":                 unsupported,
+	"GetIpamPrefixListResolverVersionEntries":        unsupported,
+	"GetIpamPrefixListResolverVersions":              unsupported,
+	"GetIpamResourceCidrs":                           unsupported,
+	"ModifyIpamPolicyAllocationRules":                unsupported,
+	"ModifyIpamPrefixListResolver":                   unsupported,
+	"ModifyIpamPrefixListResolverTarget":             unsupported,
+	"ModifyIpamResourceCidr":                         unsupported,
+	"ModifyIpamResourceDiscovery":                    unsupported,
+	"MoveByoipCidrToIpam":                            unsupported,
+	"ProvisionIpamByoasn":                            unsupported,
 }

@@ -43,7 +43,6 @@ type Handler struct {
 	log      *slog.Logger
 	maxBody  int64
 	limiter  *Limiter
-	ops      map[string]operation
 }
 
 // New returns the API handler.
@@ -55,7 +54,6 @@ func New(cfg Config) *Handler {
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
-	h.ops = h.operations()
 	return h
 }
 
@@ -145,20 +143,19 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 		}
 		return nil, &ec2query.Error{Code: "InvalidParameterValue", Message: fmt.Sprintf("Version %q is not supported; this endpoint serves %s.", ec2query.Echo(v), APIVersion)}
 	}
-	op, ok := h.ops[x.action]
-	if !ok {
-		action := x.action
+	a, ok := actions[x.action]
+	if !ok || a.op == nil {
+		name := x.action
 		x.action = "" // an unknown name is not an action to render or log as one
-		if unsupported[action] {
-			return nil, &ipam.Error{Code: ipam.CodeUnsupported, Message: fmt.Sprintf("The operation %s is not supported by ipamd.", action)}
+		if ok {
+			return nil, &ipam.Error{Code: ipam.CodeUnsupported, Message: fmt.Sprintf("The operation %s is not supported by ipamd.", name)}
 		}
-		return nil, &ec2query.Error{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", ec2query.Echo(action))}
+		return nil, &ec2query.Error{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", ec2query.Echo(name))}
 	}
-	if h.limiter != nil && !h.limiter.Allow(id.AccountID, mutating[x.action]) {
+	if h.limiter != nil && !h.limiter.Allow(id.AccountID, a.mutating) {
 		return nil, &ipam.Error{Code: ipam.CodeRequestLimitExceeded, Message: "Request limit exceeded."}
 	}
-	ctx := r.Context()
-	return op(ctx, ipam.Caller{AccountID: id.AccountID, Region: id.Region}, p)
+	return a.op(h, r.Context(), ipam.Caller{AccountID: id.AccountID, Region: id.Region}, p)
 }
 
 // requestValues decodes the parameters: the form body of a POST, or the

@@ -62,10 +62,6 @@ func (h *Handler) describeVpcs(ctx context.Context, c ipam.Caller, p *ec2query.P
 	return &describeVpcsResponse{wireList(items, wireVpc), next}, nil
 }
 
-type returnResponse struct {
-	Return bool `xml:"return"`
-}
-
 func (h *Handler) deleteVpc(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
 	in := ipam.DeleteVpcInput{DryRun: dryRun(p), VpcID: p.RequiredString("VpcId")}
 	if err := p.Finish(); err != nil {

@@ -17,6 +17,7 @@ var forbidden = map[string][]string{
 	"internal/ipam":           {"net/http", "database/sql", "encoding/xml", module + "internal/api", module + "internal/store", module + "internal/ec2query", module + "internal/sigv4"},
 	"internal/ec2query":       {"database/sql", module + "internal/"},
 	"internal/sigv4":          {"database/sql", "encoding/xml", module + "internal/"},
+	"internal/audit":          {"net/http", "database/sql", "encoding/xml", module + "internal/"},
 	"internal/api":            {"database/sql", module + "internal/store"},
 	"internal/store/sqlite":   {"net/http", module + "internal/api", module + "internal/ec2query"},
 	"internal/store/postgres": {"net/http", module + "internal/api", module + "internal/ec2query"},
