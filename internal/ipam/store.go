@@ -124,7 +124,7 @@ type Tx interface {
 	// ListSubnets returns q.OwnerID's subnets ascending by id.
 	ListSubnets(q ResourceQuery) ([]*Subnet, error)
 	// SubnetsOverlapping returns the subnets of the VPC with a block that
-	// overlaps p (of either family), ascending by id.
+	// overlaps p, ascending by the address of that block.
 	SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*Subnet, error)
 
 	// ClientToken returns what an idempotent call with this token answered.

@@ -27,6 +27,11 @@ func normalize(v any) {
 	case *ipam.Pool:
 		v.Tags = nilIfEmpty(v.Tags)
 		v.AllocationResourceTags = nilIfEmpty(v.AllocationResourceTags)
+	case *ipam.VPC:
+		v.Tags = nilIfEmpty(v.Tags)
+		v.CIDRs = nilIfEmpty(v.CIDRs)
+	case *ipam.Subnet:
+		v.Tags = nilIfEmpty(v.Tags)
 	}
 }
 

@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/jackc/pgx/v5"
+)
+
+// VPCs and subnets (migration 0006).
+
+func (t *tx) InsertVPC(v *ipam.VPC) error {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := t.insert("vpc", v.ID, "INSERT INTO vpcs (id, owner, doc) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		v.ID, v.OwnerID, doc); err != nil {
+		return err
+	}
+	return t.putVPCCIDRs(v)
+}
+
+// putVPCCIDRs makes the VPC's association rows what its doc says.
+func (t *tx) putVPCCIDRs(v *ipam.VPC) error {
+	ids := make([]string, len(v.CIDRs))
+	cidrs := make([]string, len(v.CIDRs))
+	for i, c := range v.CIDRs {
+		ids[i], cidrs[i] = c.AssociationID, c.CIDR.String()
+	}
+	err := t.sendAll(func(b *pgx.Batch) {
+		b.Queue("DELETE FROM vpc_cidrs WHERE vpc_id = $1", v.ID)
+		b.Queue(`INSERT INTO vpc_cidrs (association_id, vpc_id, owner, cidr)
+			SELECT a, $2, $3, c::cidr FROM unnest($1::text[], $4::text[]) AS u(a, c)`, ids, v.ID, v.OwnerID, cidrs)
+	})
+	return err
+}
+
+func (t *tx) UpdateVPC(v *ipam.VPC) error {
+	doc, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := t.execOne("vpc", v.ID, "UPDATE vpcs SET owner = $2, doc = $3 WHERE id = $1", v.ID, v.OwnerID, doc); err != nil {
+		return err
+	}
+	return t.putVPCCIDRs(v)
+}
+
+func (t *tx) DeleteVPC(id string) error {
+	// vpc_cidrs rows go with it (ON DELETE CASCADE).
+	return t.execOne("vpc", id, "DELETE FROM vpcs WHERE id = $1", id)
+}
+
+func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
+	return t.vpc(owner, id, "")
+}
+
+// LockVPC takes the VPC's row lock; ShareVPC a share lock, which keeps it
+// from being changed or deleted while subnets are created in it.
+func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.vpc(owner, id, " FOR UPDATE") }
+func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.vpc(owner, id, " FOR SHARE") }
+
+func (t *tx) vpc(owner, id, lock string) (*ipam.VPC, error) {
+	v := new(ipam.VPC)
+	if err := t.getDoc("vpc", id, v, "SELECT doc FROM vpcs WHERE id = $1 AND owner = $2"+lock, id, owner); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
+	v := new(ipam.VPC)
+	err := t.getDoc("vpc cidr association", associationID, v,
+		"SELECT v.doc FROM vpc_cidrs c JOIN vpcs v ON v.id = c.vpc_id WHERE c.association_id = $1 AND c.owner = $2",
+		associationID, owner)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// idQuery builds "SELECT doc FROM table WHERE owner = $1 [AND id IN (...)]
+// [AND vpc_id IN (...)] AND id > $n ORDER BY id [LIMIT n]" with literal
+// placeholders: a prepared "= ANY($n)" may keep a generic plan that walks
+// the owner's index instead of seeking the ids.
+func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
+	var b strings.Builder
+	args := []any{q.OwnerID}
+	b.WriteString("SELECT doc FROM " + table + " WHERE owner = $1")
+	in := func(col string, vals []string) {
+		b.WriteString(" AND " + col + " IN (")
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			args = append(args, v)
+			b.WriteString("$" + strconv.Itoa(len(args)))
+		}
+		b.WriteByte(')')
+	}
+	if len(q.IDs) > 0 {
+		in("id", q.IDs)
+	}
+	if byVPC && len(q.VpcIDs) > 0 {
+		in("vpc_id", q.VpcIDs)
+	}
+	args = append(args, q.After)
+	b.WriteString(" AND id > $" + strconv.Itoa(len(args)) + " ORDER BY id")
+	if q.Limit > 0 {
+		fmt.Fprintf(&b, " LIMIT %d", q.Limit)
+	}
+	return b.String(), args
+}
+
+func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
+	query, args := idQuery("vpcs", q, false)
+	return listDocs[ipam.VPC](t, query, args...)
+}
+
+// Subnets.
+
+// blockRange is a block's first and last address as numbers, IPv4 mapped.
+func blockRange(p netip.Prefix) (lo, hi string) {
+	a := p.Masked().Addr().As16()
+	bits := p.Bits()
+	if p.Addr().Is4() {
+		bits += 96
+	}
+	n := new(big.Int).SetBytes(a[:])
+	host := new(big.Int).Lsh(big.NewInt(1), uint(128-bits))
+	last := new(big.Int).Add(n, host)
+	last.Sub(last, big.NewInt(1))
+	return n.String(), last.String()
+}
+
+func (t *tx) InsertSubnet(s *ipam.Subnet) error {
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if err := t.insert("subnet", s.ID, "INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+		s.ID, s.OwnerID, s.VpcID, doc); err != nil {
+		return err
+	}
+	for _, p := range s.Prefixes() {
+		lo, hi := blockRange(p)
+		// DO NOTHING also covers the exclusion constraint: an overlap (with a
+		// committed subnet, or one committing concurrently, whose outcome it
+		// waits for) inserts nothing and leaves the transaction usable.
+		if err := t.insert("subnet block", p.String(),
+			"INSERT INTO subnet_blocks (subnet_id, vpc_id, cidr, lo, hi) VALUES ($1, $2, $3, $4::numeric, $5::numeric) ON CONFLICT DO NOTHING",
+			s.ID, s.VpcID, p.String(), lo, hi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateSubnet(s *ipam.Subnet) error {
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return t.execOne("subnet", s.ID, "UPDATE subnets SET owner = $2, doc = $3 WHERE id = $1", s.ID, s.OwnerID, doc)
+}
+
+func (t *tx) DeleteSubnet(id string) error {
+	// subnet_blocks rows go with it (ON DELETE CASCADE).
+	return t.execOne("subnet", id, "DELETE FROM subnets WHERE id = $1", id)
+}
+
+func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
+	s := new(ipam.Subnet)
+	if err := t.getDoc("subnet", id, s, "SELECT doc FROM subnets WHERE id = $1 AND owner = $2", id, owner); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
+	query, args := idQuery("subnets", q, true)
+	return listDocs[ipam.Subnet](t, query, args...)
+}
+
+func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
+	lo, hi := blockRange(p)
+	return listDocs[ipam.Subnet](t, `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
+		WHERE b.vpc_id = $1 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+		ORDER BY b.lo`, vpcID, lo, hi)
+}

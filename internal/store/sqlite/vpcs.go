@@ -1,0 +1,234 @@
+package sqlite
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+)
+
+// VPCs and subnets (migration 0005).
+
+func normVPC(v *ipam.VPC) {
+	v.CIDRs = nilIfEmpty(v.CIDRs)
+	v.Tags = nilIfEmpty(v.Tags)
+}
+
+func normSubnet(s *ipam.Subnet) { s.Tags = nilIfEmpty(s.Tags) }
+
+func (t *tx) InsertVPC(v *ipam.VPC) error {
+	doc, err := marshal(v)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(`INSERT INTO vpcs (id, owner, doc) VALUES (?, ?, ?)`, v.ID, v.OwnerID, doc); err != nil {
+		return err
+	}
+	return t.putVPCCIDRs(v)
+}
+
+// putVPCCIDRs makes the VPC's association rows what its doc says.
+func (t *tx) putVPCCIDRs(v *ipam.VPC) error {
+	if _, err := t.exec(`DELETE FROM vpc_cidrs WHERE vpc_id = ?`, v.ID); err != nil {
+		return err
+	}
+	for _, c := range v.CIDRs {
+		if _, err := t.exec(`INSERT INTO vpc_cidrs (association_id, vpc_id, owner, cidr) VALUES (?, ?, ?, ?)`,
+			c.AssociationID, v.ID, v.OwnerID, c.CIDR.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateVPC(v *ipam.VPC) error {
+	doc, err := marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := t.execOne("vpc", v.ID, `UPDATE vpcs SET owner = ?, doc = ? WHERE id = ?`, v.OwnerID, doc, v.ID); err != nil {
+		return err
+	}
+	return t.putVPCCIDRs(v)
+}
+
+func (t *tx) DeleteVPC(id string) error {
+	// vpc_cidrs rows go with it (ON DELETE CASCADE).
+	return t.execOne("vpc", id, `DELETE FROM vpcs WHERE id = ?`, id)
+}
+
+func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
+	v := new(ipam.VPC)
+	if err := t.getDoc(v, "vpc", id, `SELECT doc FROM vpcs WHERE id = ? AND owner = ?`, id, owner); err != nil {
+		return nil, err
+	}
+	normVPC(v)
+	return v, nil
+}
+
+// LockVPC and ShareVPC are GetVPC: an Update already holds SQLite's only
+// write lock.
+func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.GetVPC(owner, id) }
+func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.GetVPC(owner, id) }
+
+func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
+	v := new(ipam.VPC)
+	err := t.getDoc(v, "vpc cidr association", associationID,
+		`SELECT v.doc FROM vpc_cidrs c JOIN vpcs v ON v.id = c.vpc_id WHERE c.association_id = ? AND c.owner = ?`,
+		associationID, owner)
+	if err != nil {
+		return nil, err
+	}
+	normVPC(v)
+	return v, nil
+}
+
+// idQuery builds "SELECT doc FROM table WHERE owner = ? [AND id IN (...)]
+// [AND vpc_id IN (...)] AND id > ? ORDER BY id [LIMIT n]".
+func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
+	var b strings.Builder
+	args := []any{q.OwnerID}
+	b.WriteString("SELECT doc FROM " + table + " WHERE owner = ?")
+	in := func(col string, vals []string) {
+		b.WriteString(" AND " + col + " IN (")
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('?')
+			args = append(args, v)
+		}
+		b.WriteByte(')')
+	}
+	if len(q.IDs) > 0 {
+		in("id", q.IDs)
+	}
+	if byVPC && len(q.VpcIDs) > 0 {
+		in("vpc_id", q.VpcIDs)
+	}
+	b.WriteString(" AND id > ? ORDER BY id")
+	args = append(args, q.After)
+	if q.Limit > 0 {
+		fmt.Fprintf(&b, " LIMIT %d", q.Limit)
+	}
+	return b.String(), args
+}
+
+func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
+	query, args := idQuery("vpcs", q, false)
+	return listDocs(t, normVPC, query, args...)
+}
+
+// Subnets.
+
+// blockKey is a block as the subnet_blocks columns hold it.
+func blockKey(p netip.Prefix) (family int, first, last []byte) {
+	a := p.Masked().Addr().As16()
+	bits := p.Bits()
+	family = 6
+	if p.Addr().Is4() {
+		family, bits = 4, bits+96 // IPv4-mapped: the first 96 bits are fixed
+	}
+	return family, a[:], lastAddr(a[:], bits)
+}
+
+func (t *tx) InsertSubnet(s *ipam.Subnet) error {
+	doc, err := marshal(s)
+	if err != nil {
+		return err
+	}
+	for _, p := range s.Prefixes() {
+		if others, err := t.overlapping(s.VpcID, p, 1); err != nil {
+			return err
+		} else if len(others) > 0 {
+			return fmt.Errorf("%w: subnet %s block %s overlaps subnet %s", ipam.ErrConflict, s.ID, p, others[0])
+		}
+	}
+	if _, err := t.exec(`INSERT INTO subnets (id, owner, vpc_id, doc) VALUES (?, ?, ?, ?)`, s.ID, s.OwnerID, s.VpcID, doc); err != nil {
+		return err
+	}
+	for _, p := range s.Prefixes() {
+		fam, first, last := blockKey(p)
+		if _, err := t.exec(`INSERT INTO subnet_blocks (vpc_id, family, first, last, subnet_id) VALUES (?, ?, ?, ?, ?)`,
+			s.VpcID, fam, first, last, s.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// overlapping returns the ids of up to limit (0: all) subnets of the VPC
+// with a block overlapping p. Blocks of one VPC never overlap each other,
+// so they are ordered by first address and by last address alike: the
+// candidates are the blocks that start at or before p's last address, read
+// backwards until one ends before p's first.
+func (t *tx) overlapping(vpcID string, p netip.Prefix, limit int) ([]string, error) {
+	fam, first, last := blockKey(p)
+	rows, err := t.query(`SELECT subnet_id, last FROM subnet_blocks WHERE vpc_id = ? AND family = ? AND first <= ? ORDER BY first DESC`,
+		vpcID, fam, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		var end []byte
+		if err := rows.Scan(&id, &end); err != nil {
+			return nil, mapErr(err)
+		}
+		if string(end) < string(first) {
+			break
+		}
+		ids = append(ids, id)
+		if limit > 0 && len(ids) == limit {
+			break
+		}
+	}
+	return ids, mapErr(rows.Err())
+}
+
+func (t *tx) UpdateSubnet(s *ipam.Subnet) error {
+	doc, err := marshal(s)
+	if err != nil {
+		return err
+	}
+	return t.execOne("subnet", s.ID, `UPDATE subnets SET owner = ?, doc = ? WHERE id = ?`, s.OwnerID, doc, s.ID)
+}
+
+func (t *tx) DeleteSubnet(id string) error {
+	// subnet_blocks rows go with it (ON DELETE CASCADE).
+	return t.execOne("subnet", id, `DELETE FROM subnets WHERE id = ?`, id)
+}
+
+func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
+	s := new(ipam.Subnet)
+	if err := t.getDoc(s, "subnet", id, `SELECT doc FROM subnets WHERE id = ? AND owner = ?`, id, owner); err != nil {
+		return nil, err
+	}
+	normSubnet(s)
+	return s, nil
+}
+
+func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
+	query, args := idQuery("subnets", q, true)
+	return listDocs(t, normSubnet, query, args...)
+}
+
+func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
+	ids, err := t.overlapping(vpcID, p, 0)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	out := make([]*ipam.Subnet, 0, len(ids))
+	for i := len(ids) - 1; i >= 0; i-- { // ascending by address
+		s := new(ipam.Subnet)
+		if err := t.getDoc(s, "subnet", ids[i], `SELECT doc FROM subnets WHERE id = ?`, ids[i]); err != nil {
+			return nil, err
+		}
+		normSubnet(s)
+		out = append(out, s)
+	}
+	return out, nil
+}
