@@ -3,11 +3,13 @@ package cluster
 import (
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/jackc/pgx/v5"
 )
 
 // killAtRandom kills (SIGKILL) one of nodes kills times, at random moments
@@ -78,6 +80,77 @@ func writableAfter(t *testing.T, nodes []*node, w *vpcWorld) {
 		}
 		if _, err := c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: v.Vpc.VpcId}); err != nil {
 			t.Fatalf("DeleteVpc on %s: %v", n.name, err)
+		}
+	}
+}
+
+// TestVPCCheckerCatches proves the VPC checker is not blind: after a short
+// load, a VPC's allocation deleted behind ipamd's back, a VPC row deleted
+// (its allocation left over), an acknowledged subnet deleted, and a copy of
+// a subnet over the same block (the exclusion constraint dropped) are each
+// reported.
+func TestVPCCheckerCatches(t *testing.T) {
+	db := newDatabase(t)
+	n := startNode(t, "node0", "--database-url", db.String(), "--max-pools", "500")
+	nodes := []*node{n}
+	w := setupVPCs(t, newClient(n.url()), "10.0.0.0/12")
+	l := runVPCLoad(t, w, nodes, 4, time.Second, policy{}, nil)
+	checkBad(t, l.ledger)
+	c := newClient(n.url())
+	if list := auditVPCs(t, c, w, l); len(list) > 0 {
+		t.Fatalf("clean run: %v", list)
+	}
+	vpcs, err := listVpcs(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subnets, err := listSubnets(c, vpcFilter("vpc-id", w.home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var noAlloc, noRow string
+	for _, v := range vpcs {
+		switch id := aws.ToString(v.VpcId); {
+		case id == w.home:
+		case noAlloc == "":
+			noAlloc = id
+		case noRow == "":
+			noRow = id
+		}
+	}
+	if noRow == "" || len(subnets) < 2 {
+		t.Fatalf("the load left %d VPCs and %d home subnets", len(vpcs), len(subnets))
+	}
+	lost, copied := aws.ToString(subnets[0].SubnetId), aws.ToString(subnets[1].SubnetId)
+	const twin = "subnet-0ffffffffffffffff"
+	conn, err := pgx.Connect(ctx, db.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, st := range []struct {
+		sql  string
+		args []any
+	}{
+		{"DELETE FROM allocations WHERE resource_id = $1", []any{noAlloc}},
+		{"ALTER TABLE subnets DROP CONSTRAINT subnets_vpc_id_fkey", nil},
+		{"DELETE FROM vpcs WHERE id = $1", []any{noRow}},
+		{"DELETE FROM subnets WHERE id = $1", []any{lost}},
+		{"ALTER TABLE subnet_blocks DROP CONSTRAINT subnet_blocks_no_overlap", nil},
+		{`INSERT INTO subnets (id, owner, vpc_id, doc) SELECT $2, owner, vpc_id, jsonb_set(doc, '{id}', to_jsonb($2::text))
+			FROM subnets WHERE id = $1`, []any{copied, twin}},
+	} {
+		if _, err := conn.Exec(ctx, st.sql, st.args...); err != nil {
+			t.Fatalf("%s: %v", st.sql, err)
+		}
+	}
+	list := strings.Join(auditVPCs(t, c, w, l), "\n")
+	for _, want := range []string{
+		"VPC block " + noAlloc + " ", "ORPHAN allocation", "acknowledged VPC " + noRow + " ",
+		"acknowledged subnet " + lost + " ", "subnets OVERLAP",
+	} {
+		if !strings.Contains(list, want) {
+			t.Errorf("checker did not report %q; it reported:\n%s", want, list)
 		}
 	}
 }
