@@ -58,7 +58,8 @@ func (l *vpcLedger) mark(o outcome, id string, gone, maybe map[string]bool) outc
 //   - likewise every subnet tagged pooled has exactly one `subnet`
 //     allocation in w.plan, and every allocation of w.plan is such a subnet;
 //   - every subnet lies in an existing VPC, inside one of its blocks, and
-//     subnets of one VPC never overlap;
+//     subnets of one VPC never overlap; every planning pool plans an
+//     existing VPC;
 //   - every acknowledged create is there (unless its delete was
 //     acknowledged or unknown), every acknowledged delete is gone, and
 //     every resource there was asked for by an acknowledged or unknown call.
@@ -142,6 +143,18 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 		for i := 1; i < len(ps); i++ {
 			if ps[i-1].Overlaps(ps[i]) {
 				pr.add("VPC %s: subnets OVERLAP: %s and %s", vid, ps[i-1], ps[i])
+			}
+		}
+	}
+	// A resource planning pool plans an existing VPC.
+	pools, err := listPools(c)
+	if err != nil {
+		t.Fatalf("DescribeIpamPools: %v", err)
+	}
+	for _, p := range pools {
+		if r := p.SourceResource; r != nil {
+			if _, ok := byID[aws.ToString(r.ResourceId)]; !ok {
+				pr.add("planning pool %s plans VPC %s, which does not exist", aws.ToString(p.IpamPoolId), aws.ToString(r.ResourceId))
 			}
 		}
 	}

@@ -147,16 +147,17 @@ func TestVpcPoolRaceThreeNodes(t *testing.T) {
 	checkVPCs(t, nodes, w, nil)
 }
 
-// TestVpcReleaseAcrossNodes: a pool with room for one /16 only. Round after
-// round, DeleteVpc on one node and at once CreateVpc on another: the block
-// is free there immediately (no wait, no retry), and the pool's allocations
-// show the new VPC, not the old one.
+// TestVpcReleaseAcrossNodes: a pool with room for one /16 VPC only, and a
+// planning pool with room for one /16 subnet. Round after round, DeleteVpc
+// (DeleteSubnet) on one node and at once CreateVpc (CreateSubnet) on
+// another: the block is free there immediately, with no wait and no retry,
+// although every node has just seen the pool full.
 func TestVpcReleaseAcrossNodes(t *testing.T) {
 	nodes := pgNodes(t, 3)
 	// The home VPC takes 10.0.0.0/16; the second /16 is the one that moves.
 	w := setupVPCs(t, newClient(nodes[0].url()), "10.0.0.0/15")
 	clients := []*ec2.Client{newClient(nodes[0].url()), newClient(nodes[1].url()), newClient(nodes[2].url())}
-	create := func(c *ec2.Client) (string, error) {
+	vpc := func(c *ec2.Client) (string, error) {
 		out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool), Ipv4NetmaskLength: aws.Int32(16)})
 		if err != nil {
 			return "", err
@@ -166,42 +167,136 @@ func TestVpcReleaseAcrossNodes(t *testing.T) {
 		}
 		return aws.ToString(out.Vpc.VpcId), nil
 	}
-	id, err := create(clients[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Full: every node refuses.
-	for i, c := range clients {
-		if _, err := create(c); code(err) != "InvalidParameterValue" {
-			t.Fatalf("node %d: CreateVpc in a full pool: %v", i, err)
+	subnet := func(c *ec2.Client) (string, error) {
+		out, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(w.home), Ipv4IpamPoolId: aws.String(w.plan),
+			Ipv4NetmaskLength: aws.Int32(16), TagSpecifications: opTag(types.ResourceTypeSubnet, "moving", true)})
+		if err != nil {
+			return "", err
 		}
-	}
-	for round := range 30 {
-		from, to := clients[round%3], clients[(round+1)%3]
-		if _, err := from.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)}); err != nil {
-			t.Fatalf("round %d: DeleteVpc: %v", round, err)
+		if got := aws.ToString(out.Subnet.CidrBlock); got != w.homeCIDR.String() {
+			t.Fatalf("CreateSubnet got %s, want %s", got, w.homeCIDR)
 		}
-		if id, err = create(to); err != nil {
-			t.Fatalf("round %d: CreateVpc on the next node right after DeleteVpc: %v", round, err)
+		return aws.ToString(out.Subnet.SubnetId), nil
+	}
+	deleteVpc := func(c *ec2.Client, id string) error {
+		_, err := c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)})
+		return err
+	}
+	deleteSubnet := func(c *ec2.Client, id string) error {
+		_, err := c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)})
+		return err
+	}
+	for _, k := range []struct {
+		what   string
+		create func(*ec2.Client) (string, error)
+		del    func(*ec2.Client, string) error
+	}{{"VPC", vpc, deleteVpc}, {"subnet", subnet, deleteSubnet}} {
+		id, err := k.create(clients[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Full: every node refuses, and so knows the pool full.
+		for i, c := range clients {
+			if _, err := k.create(c); code(err) != "InvalidParameterValue" {
+				t.Fatalf("node %d: create a %s in a full pool: %v", i, k.what, err)
+			}
+		}
+		for round := range 30 {
+			from, to := clients[round%3], clients[(round+1)%3]
+			if err := k.del(from, id); err != nil {
+				t.Fatalf("round %d: delete %s: %v", round, k.what, err)
+			}
+			if id, err = k.create(to); err != nil {
+				t.Fatalf("round %d: create a %s on the next node right after the delete: %v", round, k.what, err)
+			}
 		}
 	}
 	checkVPCs(t, nodes, w, nil)
 }
 
+// TestSubnetRacesDisassociate: an explicit CreateSubnet in a VPC's secondary
+// block on one node and DisassociateVpcCidrBlock of that block on another,
+// at once, many rounds: exactly one wins (InvalidSubnet.Range or
+// DependencyViolation for the other), and no subnet is ever outside its
+// VPC's blocks nor an allocation left behind.
+func TestSubnetRacesDisassociate(t *testing.T) {
+	nodes := pgNodes(t, 2)
+	w := setupVPCs(t, newClient(nodes[0].url()), "10.0.0.0/12")
+	a, b := newClient(nodes[0].url()), newClient(nodes[1].url())
+	tally := map[string]int{}
+	for round := range 60 {
+		out, err := a.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(w.home),
+			Ipv4IpamPoolId: aws.String(w.other), Ipv4NetmaskLength: aws.Int32(24)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := out.CidrBlockAssociation
+		errs := together(func() error {
+			_, err := a.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{AssociationId: block.AssociationId})
+			return err
+		}, func() error {
+			_, err := b.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(w.home), CidrBlock: block.CidrBlock})
+			return err
+		})
+		outcome := fmt.Sprintf("Disassociate %q, CreateSubnet %q", code(errs[0]), code(errs[1]))
+		tally[outcome]++
+		switch outcome {
+		case `Disassociate "", CreateSubnet "InvalidSubnet.Range"`, `Disassociate "DependencyViolation", CreateSubnet ""`:
+		default:
+			t.Errorf("round %d: %s (%v)", round, outcome, errs)
+		}
+		if round%4 == 3 { // a VPC has at most 5 IPv4 blocks: make room
+			checkVPCs(t, nodes[:1], w, nil)
+			clearSecondaries(t, a, w)
+		}
+	}
+	t.Logf("outcomes: %v", tally)
+	checkVPCs(t, nodes, w, nil)
+}
+
+// clearSecondaries deletes the home VPC's subnets outside its primary block
+// and disassociates its secondary blocks.
+func clearSecondaries(t *testing.T, c *ec2.Client, w *vpcWorld) {
+	t.Helper()
+	subs, err := listSubnets(c, vpcFilter("vpc-id", w.home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subs {
+		if p := netip.MustParsePrefix(aws.ToString(s.CidrBlock)); !w.homeCIDR.Contains(p.Addr()) {
+			if _, err := c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: s.SubnetId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	vpcs, err := listVpcs(c, vpcFilter("vpc-id", w.home))
+	if err != nil || len(vpcs) != 1 {
+		t.Fatalf("DescribeVpcs home: %v", err)
+	}
+	for _, x := range vpcs[0].CidrBlockAssociationSet {
+		if aws.ToString(x.CidrBlock) != w.homeCIDR.String() {
+			if _, err := c.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{AssociationId: x.AssociationId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // TestSubnetRacesDeleteVpc: on two nodes at once, DeleteVpc on one and on
-// the other CreateSubnet (even rounds) or AssociateVpcCidrBlock from a
-// second pool (odd rounds, which DeleteVpc did not lock), many rounds.
-// CreateSubnet and DeleteVpc: exactly one wins (the other gets
-// InvalidVpcID.NotFound or DependencyViolation). AssociateVpcCidrBlock and
+// the other, by turns, CreateSubnet, AssociateVpcCidrBlock from a second
+// pool (which DeleteVpc did not lock), or CreateIpamPool of a resource
+// planning pool of the VPC, many rounds. CreateSubnet or CreateIpamPool and
+// DeleteVpc: exactly one wins (the other gets InvalidVpcID.NotFound or
+// DependencyViolation). AssociateVpcCidrBlock and
 // DeleteVpc: DeleteVpc always wins, after the block if that came first; the
 // checker then finds no allocation left behind in either pool, and never a
-// subnet outliving its VPC.
+// subnet or a planning pool outliving its VPC.
 func TestSubnetRacesDeleteVpc(t *testing.T) {
 	nodes := pgNodes(t, 2)
 	w := setupVPCs(t, newClient(nodes[0].url()), "10.0.0.0/12")
 	a, b := newClient(nodes[0].url()), newClient(nodes[1].url())
 	tally := map[string]int{}
-	for round := range 80 {
+	for round := range 90 {
 		out, err := a.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool), Ipv4NetmaskLength: aws.Int32(24)})
 		if err != nil {
 			t.Fatal(err)
@@ -211,10 +306,18 @@ func TestSubnetRacesDeleteVpc(t *testing.T) {
 			_, err := b.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: v.VpcId, CidrBlock: v.CidrBlock})
 			return err
 		}
-		if round%2 == 1 {
+		switch round % 3 {
+		case 1:
 			other = func() error {
 				_, err := b.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: v.VpcId,
 					Ipv4IpamPoolId: aws.String(w.other), Ipv4NetmaskLength: aws.Int32(24)})
+				return err
+			}
+		case 2:
+			other = func() error {
+				_, err := b.CreateIpamPool(ctx, &ec2.CreateIpamPoolInput{IpamScopeId: aws.String(w.scope),
+					AddressFamily: types.AddressFamilyIpv4, SourceResource: &types.IpamPoolSourceResourceRequest{
+						ResourceId: v.VpcId, ResourceType: types.IpamPoolSourceResourceTypeVpc}})
 				return err
 			}
 		}
@@ -222,15 +325,16 @@ func TestSubnetRacesDeleteVpc(t *testing.T) {
 			_, err := a.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: v.VpcId})
 			return err
 		}, other)
-		outcome := fmt.Sprintf("%d: DeleteVpc %q, %q", round%2, code(errs[0]), code(errs[1]))
+		outcome := fmt.Sprintf("%d: DeleteVpc %q, %q", round%3, code(errs[0]), code(errs[1]))
 		tally[outcome]++
 		switch outcome {
 		case `0: DeleteVpc "", "InvalidVpcID.NotFound"`, `0: DeleteVpc "DependencyViolation", ""`,
-			`1: DeleteVpc "", "InvalidVpcID.NotFound"`, `1: DeleteVpc "", ""`:
+			`1: DeleteVpc "", "InvalidVpcID.NotFound"`, `1: DeleteVpc "", ""`,
+			`2: DeleteVpc "", "InvalidVpcID.NotFound"`, `2: DeleteVpc "DependencyViolation", ""`:
 		default:
 			t.Errorf("round %d: %s (%v)", round, outcome, errs)
 		}
 	}
-	t.Logf("outcomes (0: with CreateSubnet, 1: with AssociateVpcCidrBlock): %v", tally)
+	t.Logf("outcomes (0: with CreateSubnet, 1: with AssociateVpcCidrBlock, 2: with CreateIpamPool): %v", tally)
 	checkVPCs(t, nodes, w, nil)
 }

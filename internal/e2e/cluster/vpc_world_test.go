@@ -13,6 +13,7 @@ import (
 // blocks from, and a home VPC from it whose resource planning pool gives
 // subnets their blocks.
 type vpcWorld struct {
+	scope    string       // the IPAM's private scope
 	pool     string       // locale us-east-1, the nodes' Region
 	poolCIDR netip.Prefix //
 	home     string       // a VPC from pool
@@ -30,7 +31,7 @@ func setupVPCs(t *testing.T, c *ec2.Client, cidr string) *vpcWorld {
 		t.Fatalf("CreateIpam: %v", err)
 	}
 	scope := ip.Ipam.PrivateDefaultScopeId
-	w := &vpcWorld{poolCIDR: netip.MustParsePrefix(cidr)}
+	w := &vpcWorld{scope: aws.ToString(scope), poolCIDR: netip.MustParsePrefix(cidr)}
 	w.pool = createPool(t, c, &ec2.CreateIpamPoolInput{IpamScopeId: scope, AddressFamily: types.AddressFamilyIpv4,
 		Locale: aws.String("us-east-1"), Description: aws.String("vpc pool")}, cidr)
 	w.other = createPool(t, c, &ec2.CreateIpamPoolInput{IpamScopeId: scope, AddressFamily: types.AddressFamilyIpv4,
