@@ -338,3 +338,66 @@ func TestSubnetRacesDeleteVpc(t *testing.T) {
 	t.Logf("outcomes (0: with CreateSubnet, 1: with AssociateVpcCidrBlock, 2: with CreateIpamPool): %v", tally)
 	checkVPCs(t, nodes, w, nil)
 }
+
+// TestDualStackSubnetRace: a dual-stack CreateSubnet with both blocks from
+// planning pools on one node, and an explicit CreateSubnet on another at
+// once over the IPv4 block the pooled call is about to take, many rounds.
+// The pooled call asks for no particular block: like a single-block one it
+// must not fail because another subnet took a spot first; it takes the
+// next free one.
+func TestDualStackSubnetRace(t *testing.T) {
+	nodes := pgNodes(t, 2)
+	a, b := newClient(nodes[0].url()), newClient(nodes[1].url())
+	w := setupVPCs(t, a, "10.0.0.0/12")
+	v6 := createPool(t, a, &ec2.CreateIpamPoolInput{IpamScopeId: aws.String(w.scope), AddressFamily: types.AddressFamilyIpv6,
+		Locale: aws.String("us-east-1")}, "fd00::/48")
+	out, err := a.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("192.168.0.0/16"), Ipv6IpamPoolId: aws.String(v6),
+		Ipv6NetmaskLength: aws.Int32(56)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpc := out.Vpc.VpcId
+	plan := func(fam types.AddressFamily, cidr string) string {
+		return createPool(t, a, &ec2.CreateIpamPoolInput{IpamScopeId: aws.String(w.scope), AddressFamily: fam,
+			SourceResource: &types.IpamPoolSourceResourceRequest{ResourceId: vpc, ResourceType: types.IpamPoolSourceResourceTypeVpc}}, cidr)
+	}
+	plan4 := plan(types.AddressFamilyIpv4, "192.168.0.0/16")
+	plan6 := plan(types.AddressFamilyIpv6, aws.ToString(out.Vpc.Ipv6CidrBlockAssociationSet[0].Ipv6CidrBlock))
+	failed := 0
+	for round := range 40 {
+		// Pooled /26s are taken from the bottom; the explicit one lands on
+		// the next of them.
+		next := fmt.Sprintf("192.168.%d.%d/26", round/4, 64*(round%4))
+		errs := together(func() error {
+			_, err := a.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc, Ipv4IpamPoolId: aws.String(plan4),
+				Ipv4NetmaskLength: aws.Int32(26), Ipv6IpamPoolId: aws.String(plan6), Ipv6NetmaskLength: aws.Int32(64)})
+			return err
+		}, func() error {
+			_, err := b.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc, CidrBlock: aws.String(next)})
+			return err
+		})
+		if errs[0] != nil {
+			failed++
+			t.Errorf("round %d: pooled dual-stack CreateSubnet racing an explicit %s: %v", round, next, errs[0])
+		}
+		if c := code(errs[1]); c != "" && c != "InvalidSubnet.Conflict" {
+			t.Errorf("round %d: explicit CreateSubnet %s: %v", round, next, errs[1])
+		}
+	}
+	t.Logf("%d of 40 pooled dual-stack calls failed", failed)
+	subs, err := listSubnets(a, vpcFilter("vpc-id", aws.ToString(vpc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []netip.Prefix
+	for _, s := range subs {
+		ps = append(ps, netip.MustParsePrefix(aws.ToString(s.CidrBlock)))
+	}
+	for i := range ps {
+		for j := i + 1; j < len(ps); j++ {
+			if ps[i].Overlaps(ps[j]) {
+				t.Errorf("subnets OVERLAP: %s and %s", ps[i], ps[j])
+			}
+		}
+	}
+}
