@@ -59,7 +59,7 @@ func (l *vpcLedger) mark(o outcome, id string, gone, maybe map[string]bool) outc
 //     allocation in w.plan, and every allocation of w.plan is such a subnet;
 //   - every subnet lies in an existing VPC, inside one of its blocks, and
 //     subnets of one VPC never overlap; every planning pool plans an
-//     existing VPC;
+//     existing VPC, and what is provisioned to it lies inside the VPC;
 //   - every acknowledged create is there (unless its delete was
 //     acknowledged or unknown), every acknowledged delete is gone, and
 //     every resource there was asked for by an acknowledged or unknown call.
@@ -128,12 +128,7 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 			pr.add("subnet %s (%s) is in VPC %s, which does not exist", id, p, vid)
 			continue
 		}
-		inside := false
-		for _, a := range v.CidrBlockAssociationSet {
-			b, _ := netip.ParsePrefix(aws.ToString(a.CidrBlock))
-			inside = inside || (b.Contains(p.Addr()) && b.Bits() <= p.Bits())
-		}
-		if !inside {
+		if !insideVPC(v, p) {
 			pr.add("subnet %s (%s) is outside every block of VPC %s", id, p, vid)
 		}
 		perVPC[vid] = append(perVPC[vid], p)
@@ -152,9 +147,23 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 		t.Fatalf("DescribeIpamPools: %v", err)
 	}
 	for _, p := range pools {
-		if r := p.SourceResource; r != nil {
-			if _, ok := byID[aws.ToString(r.ResourceId)]; !ok {
-				pr.add("planning pool %s plans VPC %s, which does not exist", aws.ToString(p.IpamPoolId), aws.ToString(r.ResourceId))
+		r := p.SourceResource
+		if r == nil {
+			continue
+		}
+		id := aws.ToString(p.IpamPoolId)
+		v, ok := byID[aws.ToString(r.ResourceId)]
+		if !ok {
+			pr.add("planning pool %s plans VPC %s, which does not exist", id, aws.ToString(r.ResourceId))
+			continue
+		}
+		cidrs, err := listPoolCIDRs(c, id)
+		if err != nil {
+			t.Fatalf("GetIpamPoolCidrs %s: %v", id, err)
+		}
+		for _, pc := range cidrs {
+			if p := netip.MustParsePrefix(aws.ToString(pc.Cidr)); pc.State == types.IpamPoolCidrStateProvisioned && !insideVPC(v, p) {
+				pr.add("planning pool %s has %s, outside every block of its VPC %s", id, p, aws.ToString(v.VpcId))
 			}
 		}
 	}
@@ -164,6 +173,16 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 	t.Logf("VPC checker: %d VPCs, %d subnets, %d+%d vpc allocations, %d subnet allocations", len(vpcs), len(subnets),
 		len(allocs[w.pool]), len(allocs[w.other]), len(allocs[w.plan]))
 	return pr.list
+}
+
+// insideVPC reports whether p lies inside one of v's IPv4 blocks.
+func insideVPC(v types.Vpc, p netip.Prefix) bool {
+	for _, a := range v.CidrBlockAssociationSet {
+		if b, err := netip.ParsePrefix(aws.ToString(a.CidrBlock)); err == nil && b.Contains(p.Addr()) && b.Bits() <= p.Bits() {
+			return true
+		}
+	}
+	return false
 }
 
 // matchAllocs checks pool's allocations against want ("resource cidr" ->

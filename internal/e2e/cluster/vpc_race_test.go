@@ -214,34 +214,45 @@ func TestVpcReleaseAcrossNodes(t *testing.T) {
 	checkVPCs(t, nodes, w, nil)
 }
 
-// TestSubnetRacesDisassociate: an explicit CreateSubnet in a VPC's secondary
-// block on one node and DisassociateVpcCidrBlock of that block on another,
-// at once, many rounds: exactly one wins (InvalidSubnet.Range or
-// DependencyViolation for the other), and no subnet is ever outside its
-// VPC's blocks nor an allocation left behind.
+// TestSubnetRacesDisassociate: DisassociateVpcCidrBlock of a VPC's
+// secondary block on one node and, on another at once, an explicit
+// CreateSubnet in that block or (odd rounds) ProvisionIpamPoolCidr of it to
+// the VPC's planning pool, many rounds: exactly one wins (InvalidSubnet.Range,
+// InvalidParameterValue or DependencyViolation for the other), and no
+// subnet or planning-pool CIDR is ever outside its VPC's blocks, nor an
+// allocation left behind.
 func TestSubnetRacesDisassociate(t *testing.T) {
 	nodes := pgNodes(t, 2)
 	w := setupVPCs(t, newClient(nodes[0].url()), "10.0.0.0/12")
 	a, b := newClient(nodes[0].url()), newClient(nodes[1].url())
 	tally := map[string]int{}
-	for round := range 60 {
+	for round := range 40 {
 		out, err := a.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: aws.String(w.home),
 			Ipv4IpamPoolId: aws.String(w.other), Ipv4NetmaskLength: aws.Int32(24)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		block := out.CidrBlockAssociation
+		other := func() error {
+			_, err := b.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(w.home), CidrBlock: block.CidrBlock})
+			return err
+		}
+		if round%2 == 1 {
+			other = func() error {
+				_, err := b.ProvisionIpamPoolCidr(ctx, &ec2.ProvisionIpamPoolCidrInput{IpamPoolId: aws.String(w.plan),
+					Cidr: block.CidrBlock})
+				return err
+			}
+		}
 		errs := together(func() error {
 			_, err := a.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{AssociationId: block.AssociationId})
 			return err
-		}, func() error {
-			_, err := b.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(w.home), CidrBlock: block.CidrBlock})
-			return err
-		})
-		outcome := fmt.Sprintf("Disassociate %q, CreateSubnet %q", code(errs[0]), code(errs[1]))
+		}, other)
+		outcome := fmt.Sprintf("%d: Disassociate %q, %q", round%2, code(errs[0]), code(errs[1]))
 		tally[outcome]++
 		switch outcome {
-		case `Disassociate "", CreateSubnet "InvalidSubnet.Range"`, `Disassociate "DependencyViolation", CreateSubnet ""`:
+		case `0: Disassociate "", "InvalidSubnet.Range"`, `0: Disassociate "DependencyViolation", ""`,
+			`1: Disassociate "", "InvalidParameterValue"`, `1: Disassociate "DependencyViolation", ""`:
 		default:
 			t.Errorf("round %d: %s (%v)", round, outcome, errs)
 		}
@@ -250,12 +261,13 @@ func TestSubnetRacesDisassociate(t *testing.T) {
 			clearSecondaries(t, a, w)
 		}
 	}
-	t.Logf("outcomes: %v", tally)
+	t.Logf("outcomes (0: with CreateSubnet, 1: with ProvisionIpamPoolCidr): %v", tally)
 	checkVPCs(t, nodes, w, nil)
 }
 
-// clearSecondaries deletes the home VPC's subnets outside its primary block
-// and disassociates its secondary blocks.
+// clearSecondaries deletes the home VPC's subnets outside its primary block,
+// deprovisions the planning pool's CIDRs there, and disassociates its
+// secondary blocks.
 func clearSecondaries(t *testing.T, c *ec2.Client, w *vpcWorld) {
 	t.Helper()
 	subs, err := listSubnets(c, vpcFilter("vpc-id", w.home))
@@ -265,6 +277,18 @@ func clearSecondaries(t *testing.T, c *ec2.Client, w *vpcWorld) {
 	for _, s := range subs {
 		if p := netip.MustParsePrefix(aws.ToString(s.CidrBlock)); !w.homeCIDR.Contains(p.Addr()) {
 			if _, err := c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: s.SubnetId}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cidrs, err := listPoolCIDRs(c, w.plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pc := range cidrs {
+		if pc.State == types.IpamPoolCidrStateProvisioned && aws.ToString(pc.Cidr) != w.homeCIDR.String() {
+			if _, err := c.DeprovisionIpamPoolCidr(ctx, &ec2.DeprovisionIpamPoolCidrInput{IpamPoolId: aws.String(w.plan),
+				Cidr: pc.Cidr}); err != nil {
 				t.Fatal(err)
 			}
 		}
