@@ -213,6 +213,9 @@ func TestTerraformVpcsFromPool(t *testing.T) {
 	mustRun("destroy", "-input=false", "-auto-approve", "-no-color")
 	destroyed = true
 	t.Logf("terraform destroy took %v", time.Since(start).Round(time.Millisecond))
+	if os.Getenv("IPAMD_TF_DEBUG") != "" {
+		t.Log(srv.Logs())
+	}
 	vpcs, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{})
 	if err != nil {
 		t.Fatal(err)
