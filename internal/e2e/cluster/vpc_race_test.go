@@ -510,3 +510,60 @@ func deadlocks(t *testing.T, dbURL string, nodes []*node) int64 {
 	}
 	return n
 }
+
+// TestSubnetWritesAcrossNodes: on two nodes at once, many rounds, on a
+// fresh subnet each round: ModifySubnetAttribute on one and CreateTags on
+// the other (both changes are there afterwards: no lost update), then
+// ModifySubnetAttribute on one and DeleteSubnet on the other (the modify
+// succeeds or answers InvalidSubnetID.NotFound; the subnet is gone).
+func TestSubnetWritesAcrossNodes(t *testing.T) {
+	nodes := pgNodes(t, 2)
+	a, b := newClient(nodes[0].url()), newClient(nodes[1].url())
+	w := setupVPCs(t, a, "10.0.0.0/12")
+	modify := func(id *string) func() error {
+		return func() error {
+			_, err := a.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: id,
+				MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(true)}})
+			return err
+		}
+	}
+	lost, internal := 0, 0
+	for round := range 40 {
+		out, err := a.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(w.home), Ipv4IpamPoolId: aws.String(w.plan),
+			Ipv4NetmaskLength: aws.Int32(28)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := out.Subnet.SubnetId
+		errs := together(modify(id), func() error {
+			_, err := b.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{*id},
+				Tags: []types.Tag{{Key: aws.String("round"), Value: aws.String(fmt.Sprint(round))}}})
+			return err
+		})
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("round %d: ModifySubnetAttribute %v; CreateTags %v", round, errs[0], errs[1])
+		}
+		subs, err := listSubnets(b, vpcFilter("subnet-id", *id))
+		if err != nil || len(subs) != 1 {
+			t.Fatalf("DescribeSubnets %s: %v", *id, err)
+		}
+		if s := subs[0]; !aws.ToBool(s.MapPublicIpOnLaunch) || tagValue(s.Tags, "round") != fmt.Sprint(round) {
+			lost++
+			t.Errorf("round %d: LOST UPDATE: MapPublicIpOnLaunch %v, tags %v", round, aws.ToBool(s.MapPublicIpOnLaunch), s.Tags)
+		}
+
+		errs = together(modify(id), func() error {
+			_, err := b.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: id})
+			return err
+		})
+		if c := code(errs[0]); c != "" && c != "InvalidSubnetID.NotFound" {
+			internal++
+			t.Errorf("round %d: ModifySubnetAttribute racing DeleteSubnet: %v", round, errs[0])
+		}
+		if errs[1] != nil {
+			t.Fatalf("round %d: DeleteSubnet: %v", round, errs[1])
+		}
+	}
+	t.Logf("%d lost updates, %d wrong answers to a modify of a subnet being deleted, in 40 rounds", lost, internal)
+	checkVPCs(t, nodes, w, nil)
+}
