@@ -567,3 +567,50 @@ func TestSubnetWritesAcrossNodes(t *testing.T) {
 	t.Logf("%d lost updates, %d wrong answers to a modify of a subnet being deleted, in 40 rounds", lost, internal)
 	checkVPCs(t, nodes, w, nil)
 }
+
+// TestDoubleDeletesAcrossNodes: the same DeleteVpc, DeleteSubnet or
+// DisassociateVpcCidrBlock on two nodes at once, many rounds: exactly one
+// succeeds, the other answers the NotFound code, and each block goes back
+// to its pool once.
+func TestDoubleDeletesAcrossNodes(t *testing.T) {
+	nodes := pgNodes(t, 2)
+	a, b := newClient(nodes[0].url()), newClient(nodes[1].url())
+	w := setupVPCs(t, a, "10.0.0.0/12")
+	twice := func(round int, what, notFound string, del func(*ec2.Client) error) {
+		errs := together(func() error { return del(a) }, func() error { return del(b) })
+		x, y := code(errs[0]), code(errs[1])
+		if !(x == "" && y == notFound) && !(x == notFound && y == "") {
+			t.Errorf("round %d: %s on two nodes: %q and %q, want one success and one %s", round, what, x, y, notFound)
+		}
+	}
+	for round := range 30 {
+		v, err := a.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool), Ipv4NetmaskLength: aws.Int32(24)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assoc, err := a.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: v.Vpc.VpcId,
+			Ipv4IpamPoolId: aws.String(w.other), Ipv4NetmaskLength: aws.Int32(24)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sn, err := a.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(w.home), Ipv4IpamPoolId: aws.String(w.plan),
+			Ipv4NetmaskLength: aws.Int32(28), TagSpecifications: opTag(types.ResourceTypeSubnet, "double", true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		twice(round, "DeleteSubnet", "InvalidSubnetID.NotFound", func(c *ec2.Client) error {
+			_, err := c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: sn.Subnet.SubnetId})
+			return err
+		})
+		twice(round, "DisassociateVpcCidrBlock", "InvalidVpcCidrBlockAssociationID.NotFound", func(c *ec2.Client) error {
+			_, err := c.DisassociateVpcCidrBlock(ctx, &ec2.DisassociateVpcCidrBlockInput{
+				AssociationId: assoc.CidrBlockAssociation.AssociationId})
+			return err
+		})
+		twice(round, "DeleteVpc", "InvalidVpcID.NotFound", func(c *ec2.Client) error {
+			_, err := c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: v.Vpc.VpcId})
+			return err
+		})
+	}
+	checkVPCs(t, nodes, w, nil)
+}
