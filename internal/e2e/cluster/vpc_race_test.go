@@ -118,7 +118,7 @@ func TestVpcPoolRaceThreeNodes(t *testing.T) {
 	for i := range 24 {
 		cl := newClient(nodes[i%3].url())
 		fns = append(fns, func() error {
-			for k := range 12 {
+			for k := range 8 {
 				out, err := cl.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool),
 					Ipv4NetmaskLength: aws.Int32(int32(20 + (i+k)%5))})
 				if err != nil {
@@ -143,8 +143,8 @@ func TestVpcPoolRaceThreeNodes(t *testing.T) {
 			}
 		}
 	}
-	if len(made) != 24*12 {
-		t.Errorf("%d VPCs made, want %d", len(made), 24*12)
+	if len(made) != 24*8 {
+		t.Errorf("%d VPCs made, want %d", len(made), 24*8)
 	}
 	checkVPCs(t, nodes, w, nil)
 }
@@ -203,7 +203,7 @@ func TestVpcReleaseAcrossNodes(t *testing.T) {
 				t.Fatalf("node %d: create a %s in a full pool: %v", i, k.what, err)
 			}
 		}
-		for round := range 30 {
+		for round := range 15 {
 			from, to := clients[round%3], clients[(round+1)%3]
 			if err := k.del(from, id); err != nil {
 				t.Fatalf("round %d: delete %s: %v", round, k.what, err)
@@ -583,7 +583,7 @@ func TestDoubleDeletesAcrossNodes(t *testing.T) {
 			t.Errorf("round %d: %s on two nodes: %q and %q, want one success and one %s", round, what, x, y, notFound)
 		}
 	}
-	for round := range 30 {
+	for round := range 20 {
 		v, err := a.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool), Ipv4NetmaskLength: aws.Int32(24)})
 		if err != nil {
 			t.Fatal(err)
