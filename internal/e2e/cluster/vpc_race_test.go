@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func code(err error) string {
 // two nodes of one PostgreSQL at once, many rounds (identical, nested and
 // containing blocks): exactly one wins, the other gets
 // InvalidSubnet.Conflict. A third call in each round takes a block from the
-// planning pool on a third node: it wins too, somewhere else.
+// planning pool on a third node, around the others: it always wins.
 func TestSubnetRaceAcrossNodes(t *testing.T) {
 	nodes := pgNodes(t, 3)
 	w := setupVPCs(t, newClient(nodes[0].url()), "10.0.0.0/12")
@@ -74,31 +75,45 @@ func TestSubnetRaceAcrossNodes(t *testing.T) {
 	contested := 0
 	for round := range 60 {
 		// Rounds walk up from the bottom of the VPC, where the planning
-		// pool's lowest free block is too: the pooled call races them.
+		// pool's lowest free block is too: the pooled call races them, and
+		// an earlier pooled subnet may already sit where they ask.
 		s := shapes[round%len(shapes)]
 		x, y := fmt.Sprintf(s[0], second, round), fmt.Sprintf(s[1], second, round)
+		before, err := listSubnets(a, vpcFilter("vpc-id", w.home))
+		if err != nil {
+			t.Fatal(err)
+		}
 		got = netip.Prefix{}
 		errs := together(explicit(a, x), explicit(b, y), pooled)
-		wins := 0
-		for i, err := range errs[:2] {
-			switch code(err) {
-			case "":
-				wins++
-			case "InvalidSubnet.Conflict":
-			default:
-				t.Errorf("round %d: call %d (%s / %s): %v", round, i, x, y, err)
-			}
-		}
 		if errs[2] != nil {
 			t.Errorf("round %d: pooled CreateSubnet: %v", round, errs[2])
 		}
-		// The pooled subnet may take the contested space first; then
-		// both explicit calls may lose, but never both win.
-		free := !got.Overlaps(netip.MustParsePrefix(x)) && !got.Overlaps(netip.MustParsePrefix(y))
-		if !free {
+		// A call whose block overlaps a subnet made before must lose; of
+		// the others exactly one wins, unless the pooled subnet of this
+		// round took their space first (then at most one).
+		wins, open, raced := 0, 0, false
+		for i, cidr := range []string{x, y} {
+			p := netip.MustParsePrefix(cidr)
+			taken := slices.ContainsFunc(before, func(sn types.Subnet) bool {
+				return netip.MustParsePrefix(aws.ToString(sn.CidrBlock)).Overlaps(p)
+			})
+			switch c := code(errs[i]); {
+			case c == "" && taken:
+				t.Errorf("round %d: %s won over an existing subnet", round, cidr)
+			case c == "":
+				wins++
+			case c != "InvalidSubnet.Conflict":
+				t.Errorf("round %d: %s: %v", round, cidr, errs[i])
+			}
+			if !taken {
+				open++
+				raced = raced || got.Overlaps(p)
+			}
+		}
+		if raced {
 			contested++
 		}
-		if wins > 1 || (free && wins != 1) {
+		if wins > 1 || (!raced && wins != min(open, 1)) {
 			t.Errorf("round %d: %s and %s on two nodes (pooled %s): %d won (%v)", round, x, y, got, wins, errs[:2])
 		}
 	}
