@@ -86,7 +86,7 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 		t.Fatalf("DescribeSubnets: %v", err)
 	}
 	allocs := map[string][]types.IpamPoolAllocation{}
-	for _, pool := range []string{w.pool, w.other, w.plan} {
+	for _, pool := range []string{w.pool, w.other, w.pool6, w.plan} {
 		if allocs[pool], err = listAllocations(c, pool, 1000); err != nil {
 			t.Fatalf("GetIpamPoolAllocations %s: %v", pool, err)
 		}
@@ -101,9 +101,13 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 		for _, a := range v.CidrBlockAssociationSet {
 			blocks[id+" "+aws.ToString(a.CidrBlock)]++
 		}
+		for _, a := range v.Ipv6CidrBlockAssociationSet {
+			blocks[id+" "+aws.ToString(a.Ipv6CidrBlock)]++
+		}
 	}
 	matchAllocs(&pr, w.pool, allocs[w.pool], types.IpamPoolAllocationResourceTypeVpc, blocks)
 	matchAllocs(&pr, w.other, allocs[w.other], types.IpamPoolAllocationResourceTypeVpc, blocks)
+	matchAllocs(&pr, w.pool6, allocs[w.pool6], types.IpamPoolAllocationResourceTypeVpc, blocks)
 	unmatched(&pr, "VPC", blocks)
 	pooled := map[string]int{}
 	for _, s := range subnets {
@@ -170,8 +174,8 @@ func auditVPCs(t *testing.T, c *ec2.Client, w *vpcWorld, l *vpcLedger) []string 
 	if l != nil {
 		auditLedger(&pr, l, byID, subnets)
 	}
-	t.Logf("VPC checker: %d VPCs, %d subnets, %d+%d vpc allocations, %d subnet allocations", len(vpcs), len(subnets),
-		len(allocs[w.pool]), len(allocs[w.other]), len(allocs[w.plan]))
+	t.Logf("VPC checker: %d VPCs, %d subnets, %d+%d+%d vpc allocations, %d subnet allocations", len(vpcs), len(subnets),
+		len(allocs[w.pool]), len(allocs[w.other]), len(allocs[w.pool6]), len(allocs[w.plan]))
 	return pr.list
 }
 

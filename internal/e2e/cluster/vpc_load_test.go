@@ -93,9 +93,15 @@ func (vc *vpcClient) settle(op string, o outcome) {
 func (vc *vpcClient) createVpc() {
 	bits := 20 + vc.rng.IntN(5)
 	op := vc.newOp()
-	out, err := vc.c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(vc.w.pool),
-		Ipv4NetmaskLength: aws.Int32(int32(bits)), TagSpecifications: opTag(types.ResourceTypeVpc, op, false)})
-	o := vc.result("CreateVpc", err)
+	in := &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(vc.w.pool),
+		Ipv4NetmaskLength: aws.Int32(int32(bits)), TagSpecifications: opTag(types.ResourceTypeVpc, op, false)}
+	name := "CreateVpc"
+	if vc.rng.IntN(3) == 0 {
+		// Two pooled blocks: one transaction of its own, not the batch.
+		name, in.Ipv6IpamPoolId, in.Ipv6NetmaskLength = "CreateVpc-dual", aws.String(vc.w.pool6), aws.Int32(56)
+	}
+	out, err := vc.c.CreateVpc(ctx, in)
+	o := vc.result(name, err)
 	vc.settle(op, o)
 	if o != acked {
 		return
@@ -103,8 +109,11 @@ func (vc *vpcClient) createVpc() {
 	id := aws.ToString(out.Vpc.VpcId)
 	p, perr := netip.ParsePrefix(aws.ToString(out.Vpc.CidrBlock))
 	if perr != nil || p.Bits() != bits || !vc.w.poolCIDR.Contains(p.Addr()) {
-		vc.l.fail("CreateVpc", vc.node.name, "asked /%d from %s, got %q", bits, vc.w.poolCIDR, aws.ToString(out.Vpc.CidrBlock))
+		vc.l.fail(name, vc.node.name, "asked /%d from %s, got %q", bits, vc.w.poolCIDR, aws.ToString(out.Vpc.CidrBlock))
 		return
+	}
+	if n := len(out.Vpc.Ipv6CidrBlockAssociationSet); (n == 1) != (in.Ipv6IpamPoolId != nil) {
+		vc.l.fail(name, vc.node.name, "%d IPv6 blocks", n)
 	}
 	vc.l.mu.Lock()
 	vc.l.vpcs[id] = p

@@ -20,10 +20,12 @@ type vpcWorld struct {
 	homeCIDR netip.Prefix
 	plan     string // home's resource planning pool, provisioned with homeCIDR
 	other    string // a second VPC pool (172.16.0.0/12), for secondary blocks
+	pool6    string // an IPv6 VPC pool (fd00::/40)
 }
 
 // setupVPCs creates the IPAM, a VPC pool provisioned with cidr, a second
-// VPC pool, the home VPC (a /16 from the first) and its planning pool.
+// one and an IPv6 one, the home VPC (a /16 from the first) and its planning
+// pool.
 func setupVPCs(t *testing.T, c *ec2.Client, cidr string) *vpcWorld {
 	t.Helper()
 	ip, err := c.CreateIpam(ctx, &ec2.CreateIpamInput{Description: aws.String("vpcs")})
@@ -36,6 +38,8 @@ func setupVPCs(t *testing.T, c *ec2.Client, cidr string) *vpcWorld {
 		Locale: aws.String("us-east-1"), Description: aws.String("vpc pool")}, cidr)
 	w.other = createPool(t, c, &ec2.CreateIpamPoolInput{IpamScopeId: scope, AddressFamily: types.AddressFamilyIpv4,
 		Locale: aws.String("us-east-1"), Description: aws.String("other vpc pool")}, "172.16.0.0/12")
+	w.pool6 = createPool(t, c, &ec2.CreateIpamPoolInput{IpamScopeId: scope, AddressFamily: types.AddressFamilyIpv6,
+		Locale: aws.String("us-east-1"), Description: aws.String("ipv6 vpc pool")}, "fd00::/40")
 	home, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: aws.String(w.pool), Ipv4NetmaskLength: aws.Int32(16),
 		TagSpecifications: opTag(types.ResourceTypeVpc, "home", false)})
 	if err != nil {
