@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -43,9 +42,6 @@ type Store struct {
 	cdb      *sql.DB // the checkpointer's connection
 	ckptStop chan struct{}
 	ckptDone chan struct{}
-
-	keyMu sync.Mutex
-	key   []byte
 }
 
 var _ ipam.Store = (*Store)(nil)
@@ -177,13 +173,9 @@ func run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions,
 	return nil
 }
 
-// TokenKey returns the 32-byte pagination token key, creating it on first use.
+// TokenKey returns the 32-byte pagination token key, creating it on first
+// use. The service keeps what it read: no cache here.
 func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key != nil {
-		return append([]byte(nil), s.key...), nil
-	}
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, err
@@ -200,8 +192,7 @@ func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	s.key = key
-	return append([]byte(nil), key...), nil
+	return key, nil
 }
 
 // Ping runs a query on a reader connection.

@@ -10,13 +10,6 @@ import (
 
 // VPCs and subnets (migration 0005).
 
-func normVPC(v *ipam.VPC) {
-	v.CIDRs = nilIfEmpty(v.CIDRs)
-	v.Tags = nilIfEmpty(v.Tags)
-}
-
-func normSubnet(s *ipam.Subnet) { s.Tags = nilIfEmpty(s.Tags) }
-
 func (t *tx) InsertVPC(v *ipam.VPC) error {
 	doc, err := marshal(v)
 	if err != nil {
@@ -63,7 +56,7 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 	if err := t.getDoc(v, "vpc", id, `SELECT doc FROM vpcs WHERE id = ? AND owner = ?`, id, owner); err != nil {
 		return nil, err
 	}
-	normVPC(v)
+	ipam.ClearEmpty(v)
 	return v, nil
 }
 
@@ -80,7 +73,7 @@ func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
 	if err != nil {
 		return nil, err
 	}
-	normVPC(v)
+	ipam.ClearEmpty(v)
 	return v, nil
 }
 
@@ -117,7 +110,7 @@ func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 
 func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
 	query, args := idQuery("vpcs", q, false)
-	return listDocs(t, normVPC, query, args...)
+	return listDocs[ipam.VPC](t, query, args...)
 }
 
 // Subnets.
@@ -207,13 +200,13 @@ func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
 	if err := t.getDoc(s, "subnet", id, `SELECT doc FROM subnets WHERE id = ? AND owner = ?`, id, owner); err != nil {
 		return nil, err
 	}
-	normSubnet(s)
+	ipam.ClearEmpty(s)
 	return s, nil
 }
 
 func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 	query, args := idQuery("subnets", q, true)
-	return listDocs(t, normSubnet, query, args...)
+	return listDocs[ipam.Subnet](t, query, args...)
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
@@ -227,7 +220,7 @@ func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, e
 		if err := t.getDoc(s, "subnet", ids[i], `SELECT doc FROM subnets WHERE id = ?`, ids[i]); err != nil {
 			return nil, err
 		}
-		normSubnet(s)
+		ipam.ClearEmpty(s)
 		out = append(out, s)
 	}
 	return out, nil

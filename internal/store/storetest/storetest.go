@@ -2,7 +2,8 @@
 // runs: it drives the store through the ipam.Store and ipam.Tx interfaces only,
 // so SQLite and PostgreSQL are held to exactly the same behaviour.
 //
-// Contract details the interface leaves open, which this suite pins down:
+// Contract details the interface leaves open, which this suite pins down
+// (besides the rules listed next to ipam.Store, which it pins too):
 //
 //   - Get*, Update*, Delete<one> and ClientToken of a missing row, or of a row
 //     owned by another account, return an error wrapping ipam.ErrNotFound.
@@ -67,6 +68,8 @@ var cases = []testCase{
 	{"ListAllocations", testListAllocations},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
+	{"ConflictRuns", testConflictRuns},
+	{"Contract", testContract},
 	{"Rollback", testRollback},
 	{"View", testView},
 	{"ConcurrentUpdate", testConcurrentUpdate},
