@@ -445,9 +445,7 @@ type dualStack struct {
 func newDualStack(t *testing.T, c *ec2.Client) *dualStack {
 	t.Helper()
 	w := setupVPCs(t, c, "10.0.0.0/12")
-	v6 := createPool(t, c, &ec2.CreateIpamPoolInput{IpamScopeId: aws.String(w.scope), AddressFamily: types.AddressFamilyIpv6,
-		Locale: aws.String("us-east-1")}, "fd00::/48")
-	out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("192.168.0.0/16"), Ipv6IpamPoolId: aws.String(v6),
+	out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("192.168.0.0/16"), Ipv6IpamPoolId: aws.String(w.pool6),
 		Ipv6NetmaskLength: aws.Int32(56)})
 	if err != nil {
 		t.Fatal(err)
