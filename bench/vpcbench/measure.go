@@ -16,9 +16,12 @@ type phase struct {
 	firstErr error
 	elapsed  time.Duration
 	lat      harness.Latency
+	cpu      time.Duration // ipamd's CPU time in the phase
 }
 
 func (p phase) rate() float64 { return float64(p.n) / p.elapsed.Seconds() }
+
+func (p phase) cpuPerCall() time.Duration { return p.cpu / time.Duration(max(p.n, 1)) }
 
 // runN makes total calls fn(client, item) from clients goroutines, each
 // taking the next item, and summarizes them.

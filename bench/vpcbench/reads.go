@@ -17,6 +17,7 @@ type read struct {
 	what  string
 	items int // items in the last answer
 	lat   harness.Latency
+	cpu   time.Duration // ipamd's CPU time per call
 }
 
 // lister is one Describe call: the page after token, at most max items
@@ -72,8 +73,12 @@ func (w *world) reads() error {
 }
 
 func (w *world) pages(name string, list lister, want int) error {
+	cpu0 := w.cpu()
 	add := func(what string, items int, lat harness.Latency) {
-		w.r.reads = append(w.r.reads, read{what: name + " " + what, items: items, lat: lat})
+		cpu := w.cpu()
+		w.r.reads = append(w.r.reads, read{what: name + " " + what, items: items, lat: lat,
+			cpu: (cpu - cpu0) / time.Duration(max(lat.N, 1))})
+		cpu0 = cpu
 	}
 	var items int
 	lat, err := timeN(w.c.reps, func(int) (err error) {
@@ -107,6 +112,7 @@ func (w *world) pages(name string, list lister, want int) error {
 	}
 	add(fmt.Sprintf("every page of a full walk (%d pages), MaxResults 1000", len(ds)), total, harness.Summarize(ds))
 
+	cpu0 = w.cpu()
 	lat, err = timeN(w.c.reps, func(int) (err error) {
 		items, _, err = list(nil, 0, w.vpcIDs[rand.IntN(len(w.vpcIDs))])
 		return err

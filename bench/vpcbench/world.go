@@ -62,11 +62,23 @@ func (w *world) rss() int64 {
 	return b
 }
 
+// cpu is the node's CPU time so far.
+func (w *world) cpu() time.Duration {
+	d, err := w.node.CPU()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu:", err)
+	}
+	return d
+}
+
 // measured runs a mutating phase, records it, and fails on any error.
 func (w *world) measured(op string, total int, fn func(c *ec2.Client, item int) error) error {
+	cpu0 := w.cpu()
 	p := runN(op, w.c.clients, total, func(cl, i int) error { return fn(w.clients[cl], i) })
+	p.cpu = w.cpu() - cpu0
 	w.r.phases = append(w.r.phases, p)
-	fmt.Fprintf(os.Stderr, "%s: %s: %d in %v (%.0f/s)\n", w.store, op, p.n, p.elapsed.Round(time.Millisecond), p.rate())
+	fmt.Fprintf(os.Stderr, "%s: %s: %d in %v (%.0f/s, ipamd CPU %s per call)\n", w.store, op, p.n,
+		p.elapsed.Round(time.Millisecond), p.rate(), harness.Ms(p.cpuPerCall()))
 	if p.errs > 0 {
 		return fmt.Errorf("%s: %d errors, the first: %w", op, p.errs, p.firstErr)
 	}
