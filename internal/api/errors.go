@@ -53,7 +53,6 @@ var codes = map[ipam.Code]codeEntry{
 	ipam.CodeSubnetRange:                 {"InvalidSubnet.Range", http.StatusBadRequest},
 	ipam.CodeSubnetConflict:              {"InvalidSubnet.Conflict", http.StatusBadRequest},
 	ipam.CodeCidrLimitExceeded:           {"CidrLimitExceeded", http.StatusBadRequest},
-	ipam.CodeInvalidAvailabilityZone:     {"InvalidParameterValue", http.StatusBadRequest},
 	ipam.CodeNetworkAclNotFound:          {"InvalidNetworkAclID.NotFound", http.StatusBadRequest},
 	ipam.CodeRouteTableNotFound:          {"InvalidRouteTableID.NotFound", http.StatusBadRequest},
 	ipam.CodeSecurityGroupNotFound:       {"InvalidGroup.NotFound", http.StatusBadRequest},

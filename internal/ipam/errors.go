@@ -36,7 +36,6 @@ const (
 	CodeSubnetRange // a subnet CIDR of the wrong size or outside its VPC's CIDRs
 	CodeSubnetConflict
 	CodeCidrLimitExceeded
-	CodeInvalidAvailabilityZone
 	CodeNetworkAclNotFound
 	CodeRouteTableNotFound
 	CodeSecurityGroupNotFound
@@ -52,7 +51,7 @@ var Codes = []Code{
 	CodeIdempotentParameterMismatch, CodeInvalidPaginationToken, CodeDryRun, CodeUnsupported,
 	CodeInvalidID, CodeUnavailable, CodeRequestLimitExceeded, CodeTagLimitExceeded,
 	CodeVpcNotFound, CodeSubnetNotFound, CodeVpcAssociationNotFound, CodeVpcRange, CodeSubnetRange,
-	CodeSubnetConflict, CodeCidrLimitExceeded, CodeInvalidAvailabilityZone, CodeNetworkAclNotFound,
+	CodeSubnetConflict, CodeCidrLimitExceeded, CodeNetworkAclNotFound,
 	CodeRouteTableNotFound, CodeSecurityGroupNotFound, CodeNetworkInterfaceNotFound, CodeVpcEndpointNotFound,
 }
 

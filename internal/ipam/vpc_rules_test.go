@@ -105,7 +105,7 @@ func TestRegionAbbrevAndZones(t *testing.T) {
 	if err != nil || z.Name != "eu-west-1c" {
 		t.Fatalf("zone by id: %+v %v", z, err)
 	}
-	if _, err := s.zone("eu-west-1d", ""); codeOf(err) != CodeInvalidAvailabilityZone {
+	if _, err := s.zone("eu-west-1d", ""); codeOf(err) != CodeInvalidParameterValue {
 		t.Fatalf("unknown zone: %v", err)
 	}
 }

@@ -75,7 +75,7 @@ func (s *Service) zone(name, id string) (Zone, error) {
 	if id != "" {
 		v, param = id, "availabilityZoneId"
 	}
-	return Zone{}, errorf(CodeInvalidAvailabilityZone, "Value (%s) for parameter %s is invalid. Subnets can currently only be created in the following availability zones: %s.",
+	return Zone{}, invalidValue("Value (%s) for parameter %s is invalid. Subnets can currently only be created in the following availability zones: %s.",
 		echo(v), param, strings.Join(names, ", "))
 }
 

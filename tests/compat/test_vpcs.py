@@ -107,7 +107,6 @@ class TestVpcs(Base):
         self.assertClientError(self.ec2.delete_vpc, "InvalidVpcID.NotFound", VpcId="vpc-0123456789abcdef0")
         self.assertClientError(self.ec2.delete_subnet, "InvalidSubnetID.NotFound", SubnetId="subnet-0123456789abcdef0")
         self.assertClientError(self.ec2.create_vpc, "DryRunOperation", status=412, CidrBlock="10.0.0.0/16", DryRun=True)
-        self.assertClientError(self.raw.create_vpc, "UnknownParameter", CidrBlock="10.0.0.0/16", Bogus="1")
 
     def test_defaults_terraform_reads(self):
         vpc = self.new_vpc(CidrBlock="10.9.0.0/16")

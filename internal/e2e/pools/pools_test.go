@@ -176,11 +176,10 @@ func TestCreateIpamPoolRefusals(t *testing.T) {
 			in.IpamScopeId = aws.String(e.pub)
 			in.PublicIpSource = types.IpamPoolPublicIpSourceAmazon
 		}, "UnsupportedOperation"},
-		{"SourceResource", func(in *ec2.CreateIpamPoolInput) {
-			in.IpamScopeId = aws.String(e.pub)
+		{"SourceResource of an unknown VPC", func(in *ec2.CreateIpamPoolInput) {
 			in.SourceResource = &types.IpamPoolSourceResourceRequest{ResourceId: aws.String("vpc-0123456789abcdef0"),
 				ResourceType: types.IpamPoolSourceResourceTypeVpc, ResourceRegion: aws.String("us-east-1"), ResourceOwner: aws.String(account)}
-		}, "UnsupportedOperation"},
+		}, "InvalidVpcID.NotFound"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

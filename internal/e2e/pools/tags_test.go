@@ -106,13 +106,14 @@ func TestTagRefusals(t *testing.T) {
 		_, err := e.c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: ids, Tags: tags})
 		return err
 	}
-	wantErr(t, try([]string{"vpc-123"}, tag("a", "b")), "InvalidID")
+	wantErr(t, try([]string{"igw-0123456789abcdef0"}, tag("a", "b")), "InvalidID")
+	wantErr(t, try([]string{"vpc-123"}, tag("a", "b")), "InvalidVpcID.NotFound")
 	wantErr(t, try([]string{"ipam-pool-0123456789abcdef0"}, tag("a", "b")), "InvalidIpamPoolId.NotFound")
 	wantErr(t, try([]string{"ipam-scope-0123456789abcdef0"}, tag("a", "b")), "InvalidIpamScopeId.NotFound")
 	wantErr(t, try([]string{"ipam-0123456789abcdef0"}, tag("a", "b")), "InvalidIpamId.NotFound")
 	wantErr(t, try([]string{"ipam-pool-alloc-0123456789abcdef0123456789abcdef0"}, tag("a", "b")), "InvalidIpamPoolAllocationId.NotFound")
 	wantErr(t, try([]string{pool}, tag("aws:name", "b")), "InvalidParameterValue")
-	_, err := e.c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{"vpc-123"}})
+	_, err := e.c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{"rtb-0123456789abcdef0"}})
 	wantErr(t, err, "InvalidID")
 	_, err = e.c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{"ipam-pool-0123456789abcdef0"}})
 	wantErr(t, err, "InvalidIpamPoolId.NotFound")
