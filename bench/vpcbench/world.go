@@ -71,11 +71,19 @@ func (w *world) cpu() time.Duration {
 	return d
 }
 
+func selfCPU() time.Duration {
+	d, err := harness.ProcessCPU(os.Getpid())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu:", err)
+	}
+	return d
+}
+
 // measured runs a mutating phase, records it, and fails on any error.
 func (w *world) measured(op string, total int, fn func(c *ec2.Client, item int) error) error {
-	cpu0 := w.cpu()
+	cpu0, self0 := w.cpu(), selfCPU()
 	p := runN(op, w.c.clients, total, func(cl, i int) error { return fn(w.clients[cl], i) })
-	p.cpu = w.cpu() - cpu0
+	p.cpu, p.selfCPU = w.cpu()-cpu0, selfCPU()-self0
 	w.r.phases = append(w.r.phases, p)
 	fmt.Fprintf(os.Stderr, "%s: %s: %d in %v (%.0f/s, ipamd CPU %s per call)\n", w.store, op, p.n,
 		p.elapsed.Round(time.Millisecond), p.rate(), harness.Ms(p.cpuPerCall()))

@@ -184,8 +184,11 @@ func (n *Node) RSS() (int64, error) {
 // CPU is the node's user+system CPU time so far (/proc/PID/stat, in clock
 // ticks of 10 ms): on a shared machine, CPU per call is steadier than
 // wall-clock time.
-func (n *Node) CPU() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", n.cmd.Process.Pid))
+func (n *Node) CPU() (time.Duration, error) { return ProcessCPU(n.cmd.Process.Pid) }
+
+// ProcessCPU is a process's user+system CPU time so far.
+func ProcessCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}
