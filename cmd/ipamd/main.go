@@ -1,8 +1,10 @@
 // Command ipamd is a self-hosted IP address manager that speaks the AWS EC2
-// IPAM API. Subcommands: serve, version.
+// IPAM API. Subcommands: serve, backup, restore, version.
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 )
@@ -15,12 +17,15 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	switch os.Args[1] {
-	case "serve":
-		if err := serve(os.Args[2:]); err != nil {
+	commands := map[string]func([]string) error{"serve": serve, "backup": backup, "restore": restore}
+	if run, ok := commands[os.Args[1]]; ok {
+		if err := run(os.Args[2:]); err != nil && !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "ipamd:", err)
 			os.Exit(1)
 		}
+		return
+	}
+	switch os.Args[1] {
 	case "version", "--version", "-v":
 		fmt.Println("ipamd", version)
 	case "help", "-h", "--help":
@@ -37,6 +42,8 @@ func usage() {
 
 commands:
   serve     run the EC2 IPAM API server (ipamd serve -h for flags)
+  backup    snapshot a SQLite store to a file while it serves (--data-dir, --out)
+  restore   restore a backup into an empty data directory (--from, --data-dir)
   version   print the version
 `)
 }

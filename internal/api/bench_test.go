@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -130,6 +132,60 @@ func BenchmarkGetIpamPoolAllocations(b *testing.B) {
 	} {
 		b.Run("filter="+f.name, func(b *testing.B) {
 			benchServe(b, h, list("MaxResults", "1000", "Filter.1.Name", f.name, "Filter.1.Value.1", f.value))
+		})
+	}
+}
+
+// BenchmarkBadSignature is what one badly signed request costs the server:
+// refused before verification by the per-source limit (no body read, no
+// signature check, a sampled log line), or verified and refused with
+// SignatureDoesNotMatch when no limit applies.
+func BenchmarkBadSignature(b *testing.B) {
+	st, err := sqlite.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	svc := ipam.NewService(st, ipam.Config{})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	form := url.Values{"Action": {"DescribeIpams"}, "Version": {APIVersion}}
+	body := form.Encode()
+	proto := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4726/", strings.NewReader(body))
+	proto.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "wrong"},
+		proto, hex.EncodeToString(sum[:]), "ec2", "us-east-1", time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		sources *SourceLimiter
+		status  int
+	}{
+		// The clock stands still: no token comes back during the run.
+		{"limited", &SourceLimiter{FailureRate: 1, FailureBurst: 20, Now: func() time.Time { return time.Unix(1e9, 0) }},
+			http.StatusServiceUnavailable},
+		{"unlimited", nil, http.StatusForbidden},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			h := New(Config{Service: svc, Verifier: &sigv4.Verifier{Creds: sigv4.DevCredentials()}, Logger: log, Sources: tc.sources})
+			serve := func() int {
+				r := proto.Clone(context.Background())
+				r.Body = io.NopCloser(strings.NewReader(body))
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				return w.Code
+			}
+			for range 50 { // spend the failure burst
+				serve()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if code := serve(); code != tc.status {
+					b.Fatalf("HTTP %d, want %d", code, tc.status)
+				}
+			}
 		})
 	}
 }

@@ -46,6 +46,10 @@ var codes = map[ipam.Code]codeEntry{
 	ipam.CodeUnavailable:                 {"ServiceUnavailable", http.StatusServiceUnavailable},
 	ipam.CodeRequestLimitExceeded:        {"RequestLimitExceeded", http.StatusServiceUnavailable},
 	ipam.CodeTagLimitExceeded:            {"TagLimitExceeded", http.StatusBadRequest},
+	ipam.CodeIpamIDMalformed:             {"InvalidIpamId.Malformed", http.StatusBadRequest},
+	ipam.CodeScopeIDMalformed:            {"InvalidIpamScopeId.Malformed", http.StatusBadRequest},
+	ipam.CodePoolIDMalformed:             {"InvalidIpamPoolId.Malformed", http.StatusBadRequest},
+	ipam.CodeAllocationIDMalformed:       {"InvalidIpamPoolAllocationId.Malformed", http.StatusBadRequest},
 	ipam.CodeVpcNotFound:                 {"InvalidVpcID.NotFound", http.StatusBadRequest},
 	ipam.CodeSubnetNotFound:              {"InvalidSubnetID.NotFound", http.StatusBadRequest},
 	ipam.CodeVpcAssociationNotFound:      {"InvalidVpcCidrBlockAssociationID.NotFound", http.StatusBadRequest},
@@ -57,6 +61,8 @@ var codes = map[ipam.Code]codeEntry{
 	ipam.CodeRouteTableNotFound:          {"InvalidRouteTableID.NotFound", http.StatusBadRequest},
 	ipam.CodeSecurityGroupNotFound:       {"InvalidGroup.NotFound", http.StatusBadRequest},
 	ipam.CodeNetworkInterfaceNotFound:    {"InvalidNetworkInterfaceID.NotFound", http.StatusBadRequest},
+	ipam.CodeVpcIDMalformed:              {"InvalidVpcID.Malformed", http.StatusBadRequest},
+	ipam.CodeSubnetIDMalformed:           {"InvalidSubnetID.Malformed", http.StatusBadRequest},
 	ipam.CodeVpcEndpointNotFound:         {"InvalidVpcEndpointId.NotFound", http.StatusBadRequest},
 }
 

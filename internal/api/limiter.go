@@ -22,9 +22,24 @@ type bucketKey struct {
 	mutating bool
 }
 
+// bucket is a token bucket; tokens may go below zero (a debt) where a
+// caller charges after the fact.
 type bucket struct {
 	tokens float64
 	last   time.Time
+}
+
+// refill adds what rate earned since the last refill, up to burst.
+func (b *bucket) refill(now time.Time, rate, burst float64) {
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
+	b.last = now
+}
+
+func clock(now func() time.Time) time.Time {
+	if now != nil {
+		return now()
+	}
+	return time.Now()
 }
 
 // Allow takes one token from the account's bucket for this kind of call.
@@ -36,10 +51,7 @@ func (l *Limiter) Allow(account string, mutating bool) bool {
 	if rate <= 0 {
 		return true
 	}
-	now := time.Now()
-	if l.Now != nil {
-		now = l.Now()
-	}
+	now := clock(l.Now)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.buckets == nil {
@@ -51,8 +63,7 @@ func (l *Limiter) Allow(account string, mutating bool) bool {
 		b = &bucket{tokens: burst, last: now}
 		l.buckets[k] = b
 	}
-	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
-	b.last = now
+	b.refill(now, rate, burst)
 	if b.tokens < 1 {
 		return false
 	}

@@ -1,6 +1,7 @@
-// Package api is the EC2 endpoint: middleware (request id, recover, size
-// limit, SigV4, rate limit), dispatch from Action to one operation, and the
-// single table from domain errors to EC2 error codes.
+// Package api is the EC2 endpoint: middleware (request id, recover, a
+// per-source limit before authentication, size limit, SigV4, per-account
+// rate limit), dispatch through the one action table, and the single table
+// from domain errors to EC2 error codes.
 package api
 
 import (
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipamd/ipamd/internal/audit"
 	"github.com/ipamd/ipamd/internal/ec2query"
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/ipamd/ipamd/internal/sigv4"
@@ -33,7 +35,10 @@ type Config struct {
 	Verifier     *sigv4.Verifier
 	Logger       *slog.Logger
 	MaxBodyBytes int64
-	Limiter      *Limiter // nil: no rate limits
+	Limiter      *Limiter        // nil: no rate limits
+	Sources      *SourceLimiter  // nil: no per-source limits before authentication
+	Audit        *audit.Recorder // nil: no audit trail
+	Metrics      Observer        // nil: no request metrics
 }
 
 // Handler serves the EC2 Query API and /healthz.
@@ -43,26 +48,40 @@ type Handler struct {
 	log      *slog.Logger
 	maxBody  int64
 	limiter  *Limiter
+	sources  *SourceLimiter
+	authLog  *authLog
+	audit    *audit.Recorder
+	metrics  Observer
 }
 
 // New returns the API handler.
 func New(cfg Config) *Handler {
-	h := &Handler{svc: cfg.Service, verifier: cfg.Verifier, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, limiter: cfg.Limiter}
+	h := &Handler{svc: cfg.Service, verifier: cfg.Verifier, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, limiter: cfg.Limiter,
+		sources: cfg.Sources, audit: cfg.Audit, metrics: cfg.Metrics}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
+	h.authLog = newAuthLog(h.log)
 	return h
 }
 
-// exchange is what one request leaves for its log line.
+// exchange is what one request leaves for its log line, its metrics and
+// its audit record.
 type exchange struct {
-	id      string
-	action  string
-	account string
-	status  int
+	id        string
+	start     time.Time
+	remote    string
+	action    string
+	account   string
+	accessKey string
+	status    int
+	code      string     // the EC2 error code of a failed request
+	preAuth   bool       // refused before authentication: its log line is sampled
+	values    url.Values // the decoded parameters, for the audit record
+	body      any        // the response, for the audit record
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -70,19 +89,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.health(w, r)
 		return
 	}
-	start := time.Now()
-	x := &exchange{id: newRequestID(), status: http.StatusOK}
+	if r.URL.Path == "/metrics" && r.Method == http.MethodGet && r.URL.RawQuery == "" {
+		// A scraper pointed at the API: metrics are never served here
+		// (docs/security.md), so say where they are.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "ipamd serves metrics on their own listener: ipamd serve --metrics-listen 127.0.0.1:9726 (docs/deployment.md)\n")
+		return
+	}
+	x := &exchange{id: newRequestID(), start: time.Now(), remote: audit.SourceAddr(r.RemoteAddr), status: http.StatusOK}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
 			h.log.Error("panic", "request_id", x.id, "action", x.action, "panic", fmt.Sprint(v))
-			x.status = http.StatusInternalServerError
-			ec2query.WriteError(w, x.status, "InternalError", "An internal error has occurred.", x.id)
+			x.fail(w, http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
 		}
-		h.log.Info("request", "request_id", x.id, "action", x.action, "account", x.account,
-			"status", x.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		h.finish(x)
 	}()
 	body, err := h.serve(r, x)
 	if err != nil {
@@ -90,15 +114,41 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if internal {
 			h.log.Error("internal error", "request_id", x.id, "action", x.action, "err", cause(err))
 		}
-		x.status = we.Status
-		ec2query.WriteError(w, we.Status, we.Code, we.Message, x.id)
+		x.fail(w, we.Status, we.Code, we.Message)
 		return
 	}
+	x.body = body
 	if err := ec2query.WriteResponse(w, x.action, x.id, body); err != nil {
 		h.log.Error("encode response", "request_id", x.id, "action", x.action, "err", err)
-		x.status = http.StatusInternalServerError
-		ec2query.WriteError(w, x.status, "InternalError", "An internal error has occurred.", x.id)
+		x.fail(w, http.StatusInternalServerError, "InternalError", "An internal error has occurred.")
 	}
+}
+
+func (x *exchange) fail(w http.ResponseWriter, status int, code, message string) {
+	x.status, x.code = status, code
+	ec2query.WriteError(w, status, code, message, x.id)
+}
+
+// finish logs the request, counts it and, if it was a mutating call,
+// writes its audit record.
+func (h *Handler) finish(x *exchange) {
+	elapsed := time.Since(x.start)
+	code := x.code
+	if code == "" {
+		code = audit.Success
+	}
+	attrs := []any{"request_id", x.id, "action", x.action, "account", x.account, "remote", x.remote,
+		"status", x.status, "duration_ms", float64(elapsed.Microseconds()) / 1000}
+	if x.code != "" {
+		attrs = append(attrs, "code", x.code)
+	}
+	if !x.preAuth || h.authLog.allow(x.remote) {
+		h.log.Info("request", attrs...)
+	}
+	if h.metrics != nil {
+		h.metrics.ObserveRequest(x.action, code, elapsed)
+	}
+	h.record(x, code)
 }
 
 // protocolError is a request refused before it reaches an operation.
@@ -106,7 +156,15 @@ func protocolError(status int, code, format string, args ...any) error {
 	return &wireError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// errRequestLimit refuses a request over a rate limit (per source or per account).
+var errRequestLimit = &ipam.Error{Code: ipam.CodeRequestLimitExceeded, Message: "Request limit exceeded."}
+
 func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
+	src := sourceKey(r.RemoteAddr)
+	if h.sources != nil && !h.sources.Admit(src) {
+		x.preAuth = true
+		return nil, errRequestLimit
+	}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, protocolError(http.StatusMethodNotAllowed, "InvalidRequest", "The HTTP method %s is not supported; use POST.", r.Method)
 	}
@@ -124,13 +182,18 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 	}
 	id, err := h.verifier.Verify(r, body)
 	if err != nil {
+		x.preAuth = true
+		if h.sources != nil {
+			h.sources.Failed(src)
+		}
 		return nil, err
 	}
-	x.account = id.AccountID
+	x.account, x.accessKey = id.AccountID, id.AccessKey
 	values, err := requestValues(r, body)
 	if err != nil {
 		return nil, err
 	}
+	x.values = values
 	p := ec2query.NewParams(values)
 	x.action = p.Action()
 	if err := p.Err(); err != nil {
@@ -153,7 +216,7 @@ func (h *Handler) serve(r *http.Request, x *exchange) (any, error) {
 		return nil, &ec2query.Error{Code: "InvalidAction", Message: fmt.Sprintf("The action %s is not valid for this web service.", ec2query.Echo(name))}
 	}
 	if h.limiter != nil && !h.limiter.Allow(id.AccountID, a.mutating) {
-		return nil, &ipam.Error{Code: ipam.CodeRequestLimitExceeded, Message: "Request limit exceeded."}
+		return nil, errRequestLimit
 	}
 	return a.op(h, r.Context(), ipam.Caller{AccountID: id.AccountID, Region: id.Region}, p)
 }

@@ -15,16 +15,6 @@ import (
 //
 //	go test -run '^$' -bench . -benchmem ./internal/cidr
 
-func shl(x u128, k int) u128 {
-	switch {
-	case k == 0:
-		return x
-	case k >= 64:
-		return u128{x.lo << (k - 64), 0}
-	}
-	return u128{x.hi<<k | x.lo>>(64-k), x.lo << k}
-}
-
 // blocks returns n prefixes of length bits inside pool at block indexes
 // start, start+step, ...
 func blocks(pool netip.Prefix, bits, n, start, step int) []netip.Prefix {

@@ -151,3 +151,11 @@ func prefixRange(p netip.Prefix) (lo, hi u128) {
 	lo = addrToU(p.Addr())
 	return lo, lo.or(lowMask(p.Addr().BitLen() - p.Bits()))
 }
+
+// LastAddr is the last address of p: its address with every host bit set.
+// The stores keep it next to each allocation's first address for their
+// overlap checks.
+func LastAddr(p netip.Prefix) netip.Addr {
+	_, hi := prefixRange(p)
+	return uToAddr(hi, p.Addr().Is4())
+}

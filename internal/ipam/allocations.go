@@ -69,7 +69,7 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 	if in.PreviewNextCidr {
 		prefix, err := space.Preview(req.bits, req.cons)
 		if err != nil {
-			return nil, noSpace(space, p, err)
+			return nil, noSpace(space, p, req.bits, req.cons, err)
 		}
 		if in.DryRun {
 			return nil, errDryRun
@@ -86,11 +86,11 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 			}
 		} else if in.DryRun {
 			if _, err := space.Preview(req.bits, req.cons); err != nil {
-				return nil, noSpace(space, p, err)
+				return nil, noSpace(space, p, req.bits, req.cons, err)
 			}
 			return nil, errDryRun
 		} else if prefix, err = o.allocate(p, req.bits, req.cons); err != nil {
-			return nil, noSpace(space, p, err)
+			return nil, noSpace(space, p, req.bits, req.cons, err)
 		}
 		a := &Allocation{ID: newAllocationID(), PoolID: p.ID, OwnerID: p.OwnerID, CIDR: prefix,
 			Description: deref(in.Description, ""), ResourceType: ResourceCustom, ResourceOwner: c.AccountID, Tags: tags}

@@ -86,6 +86,7 @@ func (b *batcher) do(key string, j *allocJob, run func([]*allocJob)) {
 // the others; if the transaction itself fails, each request runs alone so
 // one cannot fail the rest.
 func (s *Service) runAllocations(batch []*allocJob) {
+	s.obs.ObserveBatch(len(batch))
 	if len(batch) == 1 {
 		s.allocateAlone(batch[0])
 		return

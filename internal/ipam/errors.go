@@ -3,6 +3,7 @@ package ipam
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code classifies a domain error. The API layer owns the one table that maps
@@ -29,6 +30,12 @@ const (
 	CodeUnavailable // the store cannot be reached
 	CodeRequestLimitExceeded
 	CodeTagLimitExceeded
+	// An id that cannot name a resource of its kind: a wrong prefix, or
+	// anything but 1..64 lower-case hex digits after it (docs/behaviour.md).
+	CodeIpamIDMalformed
+	CodeScopeIDMalformed
+	CodePoolIDMalformed
+	CodeAllocationIDMalformed
 	CodeVpcNotFound
 	CodeSubnetNotFound
 	CodeVpcAssociationNotFound
@@ -41,6 +48,8 @@ const (
 	CodeSecurityGroupNotFound
 	CodeNetworkInterfaceNotFound
 	CodeVpcEndpointNotFound
+	CodeVpcIDMalformed
+	CodeSubnetIDMalformed
 )
 
 // Codes lists every Code, so the API layer can prove its table is complete.
@@ -50,9 +59,11 @@ var Codes = []Code{
 	CodeDependencyViolation, CodeIncorrectState, CodeResourceLimitExceeded,
 	CodeIdempotentParameterMismatch, CodeInvalidPaginationToken, CodeDryRun, CodeUnsupported,
 	CodeInvalidID, CodeUnavailable, CodeRequestLimitExceeded, CodeTagLimitExceeded,
+	CodeIpamIDMalformed, CodeScopeIDMalformed, CodePoolIDMalformed, CodeAllocationIDMalformed,
 	CodeVpcNotFound, CodeSubnetNotFound, CodeVpcAssociationNotFound, CodeVpcRange, CodeSubnetRange,
 	CodeSubnetConflict, CodeCidrLimitExceeded, CodeNetworkAclNotFound,
 	CodeRouteTableNotFound, CodeSecurityGroupNotFound, CodeNetworkInterfaceNotFound, CodeVpcEndpointNotFound,
+	CodeVpcIDMalformed, CodeSubnetIDMalformed,
 }
 
 // Error is a domain error with a message fit to show a client.
@@ -101,20 +112,59 @@ func AsError(err error) *Error {
 
 var errDryRun = &Error{Code: CodeDryRun, Message: "Request would have succeeded, but DryRun flag is set."}
 
+// The not-found errors tell a malformed id from one that is well formed but
+// names nothing (or another account's resource): a malformed id never
+// exists, so checking its shape only on the not-found path costs nothing.
+
 func ipamNotFound(id string) *Error {
+	if malformedID(id, "ipam-") {
+		return malformed(CodeIpamIDMalformed, "ipam", id, "ipam-")
+	}
 	return errorf(CodeIpamNotFound, "The ipam ID '%s' does not exist", echo(id))
 }
 
 func scopeNotFound(id string) *Error {
+	if malformedID(id, "ipam-scope-") {
+		return malformed(CodeScopeIDMalformed, "ipam-scope", id, "ipam-scope-")
+	}
 	return errorf(CodeScopeNotFound, "The ipam-scope ID '%s' does not exist", echo(id))
 }
 
 func poolNotFound(id string) *Error {
+	if malformedID(id, "ipam-pool-") {
+		return malformed(CodePoolIDMalformed, "ipam-pool", id, "ipam-pool-")
+	}
 	return errorf(CodePoolNotFound, "The ipam-pool ID '%s' does not exist", echo(id))
 }
 
 func allocationNotFound(id string) *Error {
+	if malformedID(id, "ipam-pool-alloc-") {
+		return malformed(CodeAllocationIDMalformed, "ipam-pool-allocation", id, "ipam-pool-alloc-")
+	}
 	return errorf(CodeAllocationNotFound, "The IPAM pool allocation (%s) does not exist.", echo(id))
+}
+
+// maxIDDigits bounds the hex digits of a well-formed id (AWS's have 8 or
+// 17, ipamd's up to 33).
+const maxIDDigits = 64
+
+// malformedID reports whether id cannot be an id with prefix: prefix then
+// 1..maxIDDigits lower-case hex digits.
+func malformedID(id, prefix string) bool {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || rest == "" || len(rest) > maxIDDigits {
+		return true
+	}
+	for i := range len(rest) {
+		if c := rest[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return true
+		}
+	}
+	return false
+}
+
+func malformed(code Code, kind, id, prefix string) *Error {
+	return errorf(code, "The %s ID '%s' is malformed: expected '%s' followed by hexadecimal digits.", kind, echo(id), prefix)
 }
 
 func invalidValue(format string, args ...any) *Error {

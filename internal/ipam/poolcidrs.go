@@ -117,12 +117,12 @@ func (s *Service) provision(tx Tx, o *op, c Caller, p, src *Pool, in ProvisionIp
 			}
 			if in.DryRun {
 				if _, err := srcSpace.Preview(*in.NetmaskLength, nil); err != nil {
-					return nil, noSpace(srcSpace, src, err)
+					return nil, noSpace(srcSpace, src, *in.NetmaskLength, nil, err)
 				}
 				return nil, errDryRun
 			}
 			if prefix, err = o.allocate(src, *in.NetmaskLength, nil); err != nil {
-				return nil, noSpace(srcSpace, src, err)
+				return nil, noSpace(srcSpace, src, *in.NetmaskLength, nil, err)
 			}
 		}
 		a := &Allocation{ID: newAllocationID(), PoolID: src.ID, OwnerID: src.OwnerID, CIDR: prefix,
@@ -247,10 +247,17 @@ func (s *Service) overlapError(tx Tx, p *Pool, space *cidr.Set, prefix netip.Pre
 }
 
 // noSpace explains why nothing fit, with what AWS never says and users ask
-// for: the largest block the pool could still give.
-func noSpace(space *cidr.Set, p *Pool, err error) error {
+// for: the largest block the pool could still give, or, when only the
+// request's AllowedCidrs/DisallowedCidrs stood in the way, that they did.
+func noSpace(space *cidr.Set, p *Pool, bits int, cons *cidr.Constraints, err error) error {
 	if !errors.Is(err, cidr.ErrNoSpace) {
 		return invalidValue("The allocation cannot be made from pool %s: %v.", p.ID, err)
+	}
+	if cons != nil {
+		if free, ferr := space.Preview(bits, nil); ferr == nil {
+			return invalidValue("No free /%d in pool %s is inside AllowedCidrs and outside DisallowedCidrs; without them the pool would allocate %s.",
+				bits, p.ID, free)
+		}
 	}
 	if len(space.Pools()) == 0 {
 		return invalidValue("The allocation size is too big for the pool. The pool %s has no provisioned CIDRs.", p.ID)

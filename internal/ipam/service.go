@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 )
@@ -26,9 +27,26 @@ func DefaultLimits() Limits {
 
 // Config configures a Service.
 type Config struct {
-	Region string // the Region this server is; IPAMs are homed here
-	Limits Limits
+	Region   string // the Region this server is; IPAMs are homed here
+	Limits   Limits
+	Observer Observer // nil: nobody watches
 }
+
+// Observer is told how the service's transactions go, for metrics. Calls
+// must be cheap: they happen on the request path.
+type Observer interface {
+	// ObserveCommit reports how long a write transaction's commit took
+	// (from its last write to the store's answer) and whether it committed.
+	ObserveCommit(elapsed time.Duration, committed bool)
+	// ObserveBatch reports how many allocation requests for one pool share
+	// one transaction.
+	ObserveBatch(size int)
+}
+
+type noObserver struct{}
+
+func (noObserver) ObserveCommit(time.Duration, bool) {}
+func (noObserver) ObserveBatch(int)                  {}
 
 // Service implements every IPAM operation: one method per operation, one
 // store transaction per mutation, all rules.
@@ -39,6 +57,7 @@ type Service struct {
 	spaces spaceCache
 	gates  gates
 	allocs batcher
+	obs    Observer
 
 	keyMu    sync.Mutex
 	tokenKey []byte
@@ -52,7 +71,10 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Limits == (Limits{}) {
 		cfg.Limits = DefaultLimits()
 	}
-	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache()}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
+	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache(), obs: cfg.Observer}
 }
 
 // Healthy reports whether the store is usable.
@@ -61,33 +83,59 @@ func (s *Service) Healthy(ctx context.Context) error { return s.store.Ping(ctx) 
 // update runs fn in a write transaction with the pool-space bookkeeping that
 // keeps the in-memory free-space caches exactly in step with what committed.
 //
-// A store conflict (ErrConflict: a unique key another transaction took
-// first, typically a ClientToken that a retry sent to another node while
-// the first call was running) runs fn again: what it reads then includes
-// the winner's write, so the request gets the answer it would have got
-// had it come second.
+// update is the one place that retries a conflict (docs/architecture.md):
+// ErrConflict from a store is a unique key another transaction took first
+// (typically a ClientToken that a retry sent to another node while the first
+// call was running), an overlap the exclusion backstop refused, or a
+// PostgreSQL serialization failure or deadlock. Stores return it without
+// running fn again; here fn runs again, up to ConflictRuns times in all, and
+// what it reads then includes the winner's write, so the request gets the
+// answer it would have got had it come second.
 func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) error {
 	o := &op{s: s}
 	var err error
-	for attempt := 1; ; attempt++ {
+	for run := 1; ; run++ {
+		var flushed time.Time
 		err = s.store.Update(ctx, func(tx Tx) error {
 			o.reset() // a retried transaction starts from clean caches
 			if err := fn(tx, o); err != nil {
 				return err
 			}
-			return o.flush(tx)
+			if err := o.flush(tx); err != nil {
+				return err
+			}
+			flushed = time.Now()
+			return nil
 		})
+		if !flushed.IsZero() {
+			s.obs.ObserveCommit(time.Since(flushed), err == nil)
+		}
 		o.finish(err == nil)
 		var de *Error
-		if err == nil || attempt == conflictAttempts || !errors.Is(err, ErrConflict) || errors.As(err, &de) || ctx.Err() != nil {
+		if err == nil || run == ConflictRuns || !errors.Is(err, ErrConflict) || errors.As(err, &de) || !conflictPause(ctx, run) {
 			break
 		}
 	}
 	return domainErr(err)
 }
 
-// conflictAttempts bounds the runs of one update that lost a race.
-const conflictAttempts = 3
+// ConflictRuns bounds the runs of one update that keeps losing races.
+const ConflictRuns = 5
+
+// conflictPause waits a little longer after each lost race, with jitter so
+// that the transactions that just collided do not collide again in
+// lockstep. It reports false if ctx ended meanwhile.
+func conflictPause(ctx context.Context, run int) bool {
+	d := time.Duration(run) * (time.Millisecond + time.Duration(mrand.Int64N(int64(2*time.Millisecond))))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
 
 func (s *Service) view(ctx context.Context, fn func(tx Tx) error) error {
 	return domainErr(s.store.View(ctx, fn))

@@ -26,6 +26,12 @@ type spaceEntry struct {
 	// (0: no set), readable without mu: before it takes the pool's lock an
 	// operation reads it to ask for the change log it will need.
 	known atomic.Int64
+	// allocs counts the pool's allocations while set is not nil: each
+	// ChangeTake is one allocation made, each ChangeFree one released.
+	allocs int64
+	// stats is what the set held when last released, readable without mu
+	// (stats.go); nil until the pool's space was first loaded.
+	stats atomic.Pointer[PoolStats]
 }
 
 func newSpaceCache() spaceCache { return spaceCache{m: make(map[string]*spaceEntry)} }
@@ -104,7 +110,7 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 	h := &heldSpace{e: e, pool: p, version: p.Version}
 	o.held = append(o.held, h)
 	if e.set != nil && e.version != p.Version {
-		ok, err := o.catchUp(tx, e.set, p.ID, e.version, p.Version)
+		ok, err := o.catchUp(tx, e, p.ID, e.version, p.Version)
 		if err != nil {
 			e.set = nil
 			return nil, err
@@ -114,23 +120,23 @@ func (o *op) space(tx Tx, p *Pool) (*cidr.Set, error) {
 		}
 	}
 	if e.set == nil {
-		set, err := loadSpace(tx, p)
+		set, allocs, err := loadSpace(tx, p)
 		if err != nil {
 			return nil, err
 		}
-		e.set = set
+		e.set, e.allocs = set, allocs
 	}
 	h.gen = e.set.Generation()
 	e.version = -1
 	return e.set, nil
 }
 
-// catchUp brings set, which reflects version from of the pool, to version
+// catchUp brings e's set, which reflects version from of the pool, to version
 // to by applying the change log: a few rows instead of the pool's whole
 // allocation list. It reports false when the log cannot do it (pruned,
 // missing a version, or a change that does not apply); the set may then be
 // half-changed and must be reloaded. It never applies a partial log.
-func (o *op) catchUp(tx Tx, set *cidr.Set, poolID string, from, to int64) (bool, error) {
+func (o *op) catchUp(tx Tx, e *spaceEntry, poolID string, from, to int64) (bool, error) {
 	if from < 0 || from >= to || to-from > keepVersions {
 		return false, nil
 	}
@@ -153,13 +159,16 @@ func (o *op) catchUp(tx Tx, set *cidr.Set, poolID string, from, to int64) (bool,
 			return false, nil
 		}
 	}
+	var allocs int64
 	for _, v := range log {
 		for _, c := range v.Changes {
-			if applyChange(set, c) != nil {
+			if applyChange(e.set, c) != nil {
 				return false, nil
 			}
 		}
+		allocs += allocDelta(v.Changes)
 	}
+	e.allocs += allocs
 	return true, nil
 }
 
@@ -337,6 +346,7 @@ func (o *op) release(committed bool) {
 		switch {
 		case committed && !h.deleted:
 			h.e.version = h.pool.Version
+			h.e.allocs += allocDelta(h.changes)
 		case !committed && h.e.set != nil && h.e.set.Generation() == h.gen:
 			// Rolled back without touching the set (a DryRun, a preview, a
 			// refusal): it still reflects the version it was taken at, so a
@@ -351,6 +361,7 @@ func (o *op) release(committed bool) {
 		}
 		if h.e.set != nil {
 			h.e.known.Store(h.e.version + 1)
+			h.e.publish(h.pool)
 		} else {
 			h.e.known.Store(0)
 		}
@@ -362,11 +373,12 @@ func (o *op) release(committed bool) {
 	o.held = nil
 }
 
-// loadSpace rebuilds a pool's free space from the store.
-func loadSpace(tx Tx, p *Pool) (*cidr.Set, error) {
+// loadSpace rebuilds a pool's free space from the store and counts its
+// allocations.
+func loadSpace(tx Tx, p *Pool) (*cidr.Set, int64, error) {
 	cidrs, err := tx.ListPoolCIDRs(p.ID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	set := cidr.New()
 	for _, c := range cidrs {
@@ -374,15 +386,15 @@ func loadSpace(tx Tx, p *Pool) (*cidr.Set, error) {
 			continue
 		}
 		if err := set.AddPool(c.CIDR); err != nil {
-			return nil, fmt.Errorf("pool %s: cidr %s: %w", p.ID, c.CIDR, err)
+			return nil, 0, fmt.Errorf("pool %s: cidr %s: %w", p.ID, c.CIDR, err)
 		}
 	}
 	prefixes, err := tx.PoolPrefixes(p.ID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := set.ReserveSorted(prefixes); err != nil {
-		return nil, fmt.Errorf("pool %s: allocations: %w", p.ID, err)
+		return nil, 0, fmt.Errorf("pool %s: allocations: %w", p.ID, err)
 	}
-	return set, nil
+	return set, int64(len(prefixes)), nil
 }

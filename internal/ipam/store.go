@@ -2,6 +2,7 @@ package ipam
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -9,7 +10,21 @@ import (
 
 // Store is the persistence the Service consumes. Implementations live in
 // internal/store/...; one contract suite (internal/store/storetest) runs
-// against every implementation.
+// against every implementation and pins these rules, among others:
+//
+//   - ListAllocations needs a scope: a query with neither PoolID nor OwnerID
+//     fails with ErrUnscopedQuery (never "every account's allocations").
+//   - A CIDR filter matches allocations whose CIDR equals it exactly. Stored
+//     CIDRs are networks, so a filter value with host bits set (10.0.0.5/24)
+//     or an invalid one matches nothing; it is not masked into another value.
+//     A query whose CIDR filters are all such values returns no rows.
+//   - AllocationAt answers only in the address's family: an IPv6 address
+//     asked of a pool holding IPv4 allocations (or the reverse) is
+//     ErrNotFound, never a row of the other family.
+//   - Empty slices read back as nil (NilIfEmpty, ClearEmpty).
+//   - Conflicts (unique keys, overlaps, PostgreSQL serialization failures
+//     and deadlocks) are returned as ErrConflict without running fn again:
+//     the Service owns conflict retries.
 type Store interface {
 	// Update runs fn in one read-write transaction and commits it when fn
 	// returns nil. Writers to the same pool serialize (LockPool); an
@@ -19,7 +34,9 @@ type Store interface {
 	// View runs fn in a read-only transaction with a consistent snapshot.
 	View(ctx context.Context, fn func(tx Tx) error) error
 	// TokenKey is a secret shared by every node on this store, created on
-	// first use; it signs pagination tokens.
+	// first use; it signs pagination tokens. The Service reads it once and
+	// keeps it, so a store need not cache it; each call returns a fresh
+	// slice.
 	TokenKey(ctx context.Context) ([]byte, error)
 	// Ping reports whether the store is usable.
 	Ping(ctx context.Context) error
@@ -56,6 +73,9 @@ type Tx interface {
 	// wrote then spends no extra round trip holding the pool's lock.
 	LockPoolChanges(owner, id string, since int64) (*Pool, []PoolVersion, error)
 	ListPools(owner string) ([]*Pool, error) // ascending by id
+	// ListAllPools returns every account's pools, ascending by id: what a
+	// node reads to load every pool's space for monitoring.
+	ListAllPools() ([]*Pool, error)
 
 	InsertPoolCIDR(c *PoolCIDR) error
 	UpdatePoolCIDR(c *PoolCIDR) error
@@ -135,6 +155,11 @@ type Tx interface {
 	PutClientToken(rec *TokenRecord) error
 }
 
+// ErrUnscopedQuery is a ListAllocations query with neither PoolID nor
+// OwnerID: a bug in the caller, refused rather than answered with every
+// account's rows.
+var ErrUnscopedQuery = errors.New("ListAllocations needs a PoolID or an OwnerID")
+
 // AllocationQuery selects allocations. Empty slices do not constrain; the
 // service applies every other filter itself.
 type AllocationQuery struct {
@@ -149,6 +174,26 @@ type AllocationQuery struct {
 	// Descriptions are exact description values. A store that cannot
 	// narrow by them may ignore them: the service checks every filter.
 	Descriptions []string
+}
+
+// Check refuses an unscoped query (ErrUnscopedQuery).
+func (q AllocationQuery) Check() error {
+	if q.PoolID == "" && q.OwnerID == "" {
+		return ErrUnscopedQuery
+	}
+	return nil
+}
+
+// NetworkCIDRs returns the CIDR filter values that can match a stored
+// allocation (valid network prefixes). none reports a query that has CIDR
+// filters but none of them can match: it returns no rows.
+func (q AllocationQuery) NetworkCIDRs() (nets []netip.Prefix, none bool) {
+	for _, p := range q.CIDRs {
+		if p.IsValid() && p == p.Masked() {
+			nets = append(nets, p)
+		}
+	}
+	return nets, len(q.CIDRs) > 0 && len(nets) == 0
 }
 
 // AllocationCursor is the position of one allocation in listing order.
@@ -230,4 +275,35 @@ type TokenRecord struct {
 	Token      string
 	ParamsHash string // hash of the request's parameters, token excluded
 	Result     []byte // JSON of the result the first call returned
+}
+
+// NilIfEmpty is s, or nil if s is empty: the store contract reads empty
+// slices back as nil (a store need not tell nil from empty), so a store
+// passes what it decoded through this.
+func NilIfEmpty[S ~[]E, E any](s S) S {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// ClearEmpty sets the empty slices of a decoded *IPAM, *Scope, *Pool, *VPC
+// or *Subnet to nil (JSON keeps "[]" apart from "null"); other values are
+// left alone.
+func ClearEmpty(v any) {
+	switch v := v.(type) {
+	case *IPAM:
+		v.Tags = NilIfEmpty(v.Tags)
+		v.OperatingRegions = NilIfEmpty(v.OperatingRegions)
+	case *Scope:
+		v.Tags = NilIfEmpty(v.Tags)
+	case *Pool:
+		v.Tags = NilIfEmpty(v.Tags)
+		v.AllocationResourceTags = NilIfEmpty(v.AllocationResourceTags)
+	case *VPC:
+		v.Tags = NilIfEmpty(v.Tags)
+		v.CIDRs = NilIfEmpty(v.CIDRs)
+	case *Subnet:
+		v.Tags = NilIfEmpty(v.Tags)
+	}
 }

@@ -7,6 +7,9 @@ import (
 )
 
 func subnetNotFound(id string) *Error {
+	if malformedID(id, "subnet-") {
+		return malformed(CodeSubnetIDMalformed, "subnet", id, "subnet-")
+	}
 	return errorf(CodeSubnetNotFound, "The subnet ID '%s' does not exist", echo(id))
 }
 

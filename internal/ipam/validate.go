@@ -80,6 +80,10 @@ func validateDescription(d *string) error {
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
+// ValidRegion reports whether name has the shape of an AWS Region name
+// (us-east-1, ap-southeast-2, us-gov-west-1), as OperatingRegions must.
+func ValidRegion(name string) bool { return regionRE.MatchString(name) }
+
 func validateRegions(regions []string, param string) error {
 	if len(regions) > maxRegions {
 		return invalidValue("%s may list at most %d Regions.", param, maxRegions)

@@ -17,6 +17,9 @@ import (
 // lock them, and only then lock the VPC.
 
 func vpcNotFound(id string) *Error {
+	if malformedID(id, "vpc-") {
+		return malformed(CodeVpcIDMalformed, "vpc", id, "vpc-")
+	}
 	return errorf(CodeVpcNotFound, "The vpc ID '%s' does not exist", echo(id))
 }
 

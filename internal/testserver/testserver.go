@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/ipamd/ipamd/internal/api"
+	"github.com/ipamd/ipamd/internal/audit"
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/ipamd/ipamd/internal/sigv4"
 	"github.com/ipamd/ipamd/internal/store/sqlite"
@@ -30,8 +32,11 @@ type Options struct {
 	Creds   sigv4.Credentials // default sigv4.DevCredentials()
 	Limits  ipam.Limits
 	Limiter *api.Limiter
+	Sources *api.SourceLimiter
 	Store   ipam.Store // use this store instead of SQLite in Dir
 	Region  string
+	Audit   *audit.Recorder // default: audit records go to the server's log
+	Metrics api.Observer
 }
 
 // Server is a running ipamd.
@@ -71,9 +76,14 @@ func (s *Server) start(t testing.TB) {
 	}
 	s.Store = st
 	s.Service = ipam.NewService(st, ipam.Config{Region: s.opts.Region, Limits: s.opts.Limits})
+	log := slog.New(slog.NewTextHandler(&s.logs, nil))
+	rec := s.opts.Audit
+	if rec == nil {
+		rec = audit.ToLog(log)
+	}
 	h := api.New(api.Config{
 		Service: s.Service, Verifier: &sigv4.Verifier{Creds: s.opts.Creds},
-		Logger: slog.New(slog.NewTextHandler(&s.logs, nil)), Limiter: s.opts.Limiter,
+		Logger: log, Limiter: s.opts.Limiter, Sources: s.opts.Sources, Audit: rec, Metrics: s.opts.Metrics,
 	})
 	s.http = httptest.NewServer(h)
 	s.URL = s.http.URL
@@ -165,4 +175,12 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// HTTPFrom returns an HTTP client whose connections come from the loopback
+// address from (e.g. "127.0.0.2"; Linux answers on all of 127/8), so a test
+// can play several source addresses.
+func HTTPFrom(from string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	return &http.Client{Transport: OwnBody{&http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 64}}}
 }

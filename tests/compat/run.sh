@@ -25,6 +25,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 pid=$!
 
 export IPAMD_ENDPOINT="http://127.0.0.1:$port"
+# test_readme.py starts its own server with the default flags.
+export IPAMD_BIN="$tmp/ipamd"
 healthy() {
   python3 -c 'import os, sys, urllib.request as u
 try:

@@ -288,6 +288,9 @@ class TestPools(Base):
         self.assertEqual(gone["State"], "delete-in-progress")
         self.assertClientError(self.ec2.describe_ipam_pools, "InvalidIpamPoolId.NotFound",
                                IpamPoolIds=[pool["IpamPoolId"]])
+        # An id that cannot be a pool id is malformed, not merely unknown.
+        self.assertClientError(self.ec2.describe_ipam_pools, "InvalidIpamPoolId.Malformed",
+                               message="malformed", IpamPoolIds=["vpc-0123456789abcdef0"])
 
     def test_paginator(self):
         ipam = self.new_ipam()

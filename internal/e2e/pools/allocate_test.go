@@ -42,9 +42,16 @@ func TestAllocateLowestAlignedBlock(t *testing.T) {
 	if aws.ToString(x.Cidr) != "10.0.1.0/24" || aws.ToString(x.Description) != "app-a" || fmt.Sprint(tagsOf(x.Tags)) != "map[team:net]" {
 		t.Fatalf("§13.6: %s %q %v", aws.ToString(x.Cidr), aws.ToString(x.Description), tagsOf(x.Tags))
 	}
-	// Allowed ranges outside the pool's space leave nothing to give.
+	// Allowed ranges outside the pool's space leave nothing to give, and
+	// the answer says so rather than calling the pool too small.
 	_, err = e.c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: aws.String(p3), NetmaskLength: aws.Int32(24),
 		AllowedCidrs: []string{"11.0.0.0/16"}})
+	msg := wantErr(t, err, "InvalidParameterValue")
+	wantContains(t, msg, "is inside AllowedCidrs and outside DisallowedCidrs")
+	wantContains(t, msg, "without them the pool would allocate 10.0.0.0/24")
+	// Too big even without them: the pool's own answer.
+	_, err = e.c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: aws.String(p3), NetmaskLength: aws.Int32(8),
+		DisallowedCidrs: []string{"10.0.0.0/24"}})
 	wantContains(t, wantErr(t, err, "InvalidParameterValue"), "The allocation size is too big for the pool.")
 
 	// Blocks are naturally aligned: after a /28 the next /24 skips the rest

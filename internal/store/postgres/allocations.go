@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ipamd/ipamd/internal/cidr"
 	"github.com/ipamd/ipamd/internal/ipam"
 )
 
@@ -36,7 +37,7 @@ func (s *allocScan) result() (*ipam.Allocation, error) {
 		if err := json.Unmarshal(s.tags, &a.Tags); err != nil {
 			return nil, err
 		}
-		a.Tags = nilIfEmpty(a.Tags)
+		a.Tags = ipam.NilIfEmpty(a.Tags)
 	}
 	return &a, nil
 }
@@ -54,12 +55,12 @@ func (t *tx) InsertAllocation(a *ipam.Allocation) error {
 	// An allocation is a network: host bits (10.1.0.0/15) are dropped, which
 	// the cidr type insists on anyway, and the overlap check sees the whole
 	// network (10.0.0.0/15).
-	cidr := a.CIDR.Masked()
+	net := a.CIDR.Masked()
 	tags, err := tagsJSON(a.Tags)
 	if err != nil {
 		return err
 	}
-	args := []any{a.ID, a.PoolID, a.OwnerID, cidr, cidr.Addr().AsSlice(), lastAddr(cidr), cidr.Bits(),
+	args := []any{a.ID, a.PoolID, a.OwnerID, net, net.Addr().AsSlice(), cidr.LastAddr(net).AsSlice(), net.Bits(),
 		a.ResourceID, a.ResourceType, a.ResourceRegion, a.ResourceOwner, a.Description, tags}
 	if !t.locked[a.PoolID] || t.failed != nil {
 		return t.insert("allocation", a.ID, insertAllocationChecked, args...)
@@ -74,7 +75,7 @@ func (t *tx) InsertAllocation(a *ipam.Allocation) error {
 	// (the exclusion constraint's 23P01, a duplicate's 23505) aborts the whole
 	// transaction on the server: nothing after it, COMMIT included, can
 	// take effect without it.
-	t.rows.allocs.add(a.ID, a.PoolID, a.OwnerID, cidr, a.ResourceID, a.ResourceType, a.ResourceRegion, a.ResourceOwner, a.Description, tags)
+	t.rows.allocs.add(a.ID, a.PoolID, a.OwnerID, net, a.ResourceID, a.ResourceType, a.ResourceRegion, a.ResourceOwner, a.Description, tags)
 	return nil
 }
 
@@ -88,16 +89,6 @@ const insertAllocationChecked = `INSERT INTO allocations
 		SELECT last FROM allocations WHERE pool_id = $2 AND addr <= $6 ORDER BY addr DESC, bits DESC LIMIT 1
 	) c WHERE c.last >= $5)
 	ON CONFLICT DO NOTHING`
-
-// lastAddr is the last address of p (a masked prefix): its host bits set.
-func lastAddr(p netip.Prefix) []byte {
-	b := p.Addr().AsSlice()
-	for i := range b {
-		hostBits := min(max(len(b)*8-p.Bits()-(len(b)-1-i)*8, 0), 8)
-		b[i] |= byte(1<<hostBits - 1)
-	}
-	return b
-}
 
 // UpdateAllocation changes what may change of an allocation: its
 // description and tags.
@@ -168,6 +159,9 @@ func (t *tx) PoolPrefixes(poolID string) ([]netip.Prefix, error) {
 }
 
 func (t *tx) ListAllocations(q ipam.AllocationQuery) ([]*ipam.Allocation, error) {
+	if err := q.Check(); err != nil {
+		return nil, err
+	}
 	sql, args, ok := listQuery(q)
 	if !ok {
 		return nil, nil
@@ -211,9 +205,7 @@ func listQuery(q ipam.AllocationQuery) (sql string, args []any, ok bool) {
 			where = append(where, fmt.Sprintf("(addr, bits) > (%s, %s)", arg(q.After.Addr.AsSlice()), arg(q.After.Bits)))
 		}
 	default:
-		if q.OwnerID != "" {
-			where = append(where, "owner = "+arg(q.OwnerID))
-		}
+		where = append(where, "owner = "+arg(q.OwnerID))
 		if q.After != nil {
 			where = append(where, fmt.Sprintf("(pool_id, addr, bits) > (%s, %s, %s)",
 				arg(q.After.PoolID), arg(q.After.Addr.AsSlice()), arg(q.After.Bits)))
@@ -235,18 +227,9 @@ func listQuery(q ipam.AllocationQuery) (sql string, args []any, ok bool) {
 		}
 		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
-	if len(q.CIDRs) > 0 {
-		// Stored CIDRs are network prefixes: one with host bits set matches
-		// nothing (and the cidr type would refuse it).
-		var nets []netip.Prefix
-		for _, p := range q.CIDRs {
-			if p.IsValid() && p == p.Masked() {
-				nets = append(nets, p)
-			}
-		}
-		if len(nets) == 0 {
-			return "", nil, false
-		}
+	if nets, none := q.NetworkCIDRs(); none {
+		return "", nil, false
+	} else if len(nets) > 0 {
 		// By (addr, bits), what an index holds, not by the cidr column,
 		// which none does.
 		var or []string

@@ -4,11 +4,16 @@ import (
 	"context"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/store/storetest"
+	"github.com/jackc/pgx/v5"
 )
 
 // BenchmarkAllocate measures the write path of one allocation as the
@@ -153,4 +158,58 @@ func BenchmarkLargePool(b *testing.B) {
 			})
 		}
 	})
+}
+
+// BenchmarkVPCs measures the VPC and subnet reads at 10,000 VPCs and
+// 100,000 subnets (storetest.World, written through InsertVPC and
+// InsertSubnet, which takes a while): 1,000-item keyset pages and the
+// overlap probe CreateSubnet makes.
+//
+//	IPAMD_TEST_DATABASE_URL=... go test -run '^$' -bench VPCs ./internal/store/postgres
+func BenchmarkVPCs(b *testing.B) {
+	db := newTestDB(b)
+	s := openStore(b, db.newSchema(b))
+	w := storetest.NewWorld()
+	start := time.Now()
+	mustUpdate(b, s, func(tx ipam.Tx) error {
+		for _, v := range w.VPCs {
+			if err := tx.InsertVPC(v); err != nil {
+				return err
+			}
+		}
+		for _, sn := range w.Subnets {
+			if err := tx.InsertSubnet(sn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if _, err := s.Pool().Exec(context.Background(), "ANALYZE vpcs, vpc_cidrs, subnets, subnet_blocks"); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built %d VPCs and %d subnets in %v", len(w.VPCs), len(w.Subnets), time.Since(start))
+	storetest.BenchVPCReads(b, s, w)
+	// The server's side (warm), which the client's cpu-µs/op leaves out.
+	ids := make([]string, len(w.Subnets))
+	for i, sn := range w.Subnets {
+		ids[i] = sn.ID
+	}
+	slices.Sort(ids)
+	page, args := idQuery("subnets", ipam.ResourceQuery{OwnerID: storetest.WorldOwner, After: ids[len(ids)/2], Limit: 1000}, true)
+	explain(b, s, page, args...)
+	lo, hi := blockRange(netip.MustParsePrefix("10.0.200.0/24"))
+	explain(b, s, subnetsOverlappingSQL, w.VPCs[0].ID, lo, hi, 4)
+}
+
+// explain logs the plan and timing of one run of sql on the server.
+func explain(b *testing.B, s *Store, sql string, args ...any) {
+	rows, err := s.Pool().Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s\n%s", sql, strings.Join(plan, "\n"))
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"net/netip"
 
+	"github.com/ipamd/ipamd/internal/cidr"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -33,14 +34,14 @@ type tokenColumns struct {
 	result                     [][]byte
 }
 
-func (c *allocColumns) add(id, pool, owner string, cidr netip.Prefix, resID, resType, resRegion, resOwner, descr string, tags []byte) {
+func (c *allocColumns) add(id, pool, owner string, net netip.Prefix, resID, resType, resRegion, resOwner, descr string, tags []byte) {
 	c.id = append(c.id, id)
 	c.pool = append(c.pool, pool)
 	c.owner = append(c.owner, owner)
-	c.cidr = append(c.cidr, cidr)
-	c.addr = append(c.addr, cidr.Addr().AsSlice())
-	c.last = append(c.last, lastAddr(cidr))
-	c.bits = append(c.bits, int32(cidr.Bits()))
+	c.cidr = append(c.cidr, net)
+	c.addr = append(c.addr, net.Addr().AsSlice())
+	c.last = append(c.last, cidr.LastAddr(net).AsSlice())
+	c.bits = append(c.bits, int32(net.Bits()))
 	c.resID = append(c.resID, resID)
 	c.resType = append(c.resType, resType)
 	c.resRegion = append(c.resRegion, resRegion)

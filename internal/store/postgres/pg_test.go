@@ -371,24 +371,6 @@ func TestRecoversFromTerminatedConnections(t *testing.T) {
 	}
 }
 
-func TestLastAddr(t *testing.T) {
-	for cidr, want := range map[string]string{
-		"10.0.0.0/8":       "10.255.255.255",
-		"10.1.2.3/32":      "10.1.2.3",
-		"10.1.2.0/23":      "10.1.3.255",
-		"0.0.0.0/0":        "255.255.255.255",
-		"172.16.0.0/12":    "172.31.255.255",
-		"2001:db8::/32":    "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
-		"2001:db8:1::/125": "2001:db8:1::7",
-		"::/0":             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
-	} {
-		got, _ := netip.AddrFromSlice(lastAddr(netip.MustParsePrefix(cidr)))
-		if got.String() != want {
-			t.Errorf("lastAddr(%s) = %s, want %s", cidr, got, want)
-		}
-	}
-}
-
 // Under the pool's lock an allocation INSERT goes out with the next
 // statement or COMMIT. An overlap it hits must still fail the whole
 // transaction: nothing written after it (the pool's version here) may

@@ -106,6 +106,10 @@ func (t *tx) ListPools(owner string) ([]*ipam.Pool, error) {
 	return listDocs[ipam.Pool](t, "SELECT doc FROM pools WHERE owner = $1 ORDER BY id", owner)
 }
 
+func (t *tx) ListAllPools() ([]*ipam.Pool, error) {
+	return listDocs[ipam.Pool](t, "SELECT doc FROM pools ORDER BY id")
+}
+
 // InsertPoolCIDR keeps c.Seq if set; otherwise it takes the next value of a
 // sequence shared by all nodes and sets c.Seq.
 func (t *tx) InsertPoolCIDR(c *ipam.PoolCIDR) error {

@@ -5,13 +5,10 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	crand "crypto/rand"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -22,9 +19,6 @@ import (
 type Store struct {
 	pool     *pgxpool.Pool
 	maxConns int
-
-	keyMu sync.Mutex
-	key   []byte // TokenKey, cached once read: it never changes
 }
 
 var _ ipam.Store = (*Store)(nil)
@@ -42,8 +36,6 @@ const (
 	// requests run into them. pgxpool also pings, on acquire, every
 	// connection idle for more than a second.
 	healthCheckPeriod = 15 * time.Second
-	// maxAttempts bounds how often Update and View run fn.
-	maxAttempts = 5
 )
 
 // Open connects to the database at url (a postgres:// URL or key=value DSN,
@@ -98,9 +90,11 @@ const (
 	beginReadOnly = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 )
 
-// Update runs fn in a READ COMMITTED transaction and commits it. fn is run
-// again (up to maxAttempts in all) after a serialization failure or
-// deadlock, and when the connection turned out dead before COMMIT.
+// Update runs fn in a READ COMMITTED transaction and commits it. A
+// serialization failure or deadlock is returned as ipam.ErrConflict, not
+// retried: the service owns conflict retries (docs/architecture.md). The one
+// rerun here is for a connection found dead before COMMIT was sent, which
+// only the store can tell apart from a transaction that may have committed.
 func (s *Store) Update(ctx context.Context, fn func(tx ipam.Tx) error) error {
 	return s.run(ctx, beginReadWrite, fn)
 }
@@ -112,11 +106,10 @@ func (s *Store) View(ctx context.Context, fn func(tx ipam.Tx) error) error {
 
 func (s *Store) run(ctx context.Context, begin string, fn func(tx ipam.Tx) error) error {
 	var err error
-	attempts, stale := 0, 0
+	stale := 0
 	for {
 		var t *tx
 		t, err = s.attempt(ctx, begin, fn)
-		attempts++
 		if err == nil || ctx.Err() != nil {
 			break
 		}
@@ -132,17 +125,7 @@ func (s *Store) run(ctx context.Context, begin string, fn func(tx ipam.Tx) error
 			stale++
 			continue
 		}
-		if !retryable(err) || attempts >= maxAttempts {
-			break
-		}
-		// Jitter keeps the transactions that just collided from colliding
-		// again in lockstep.
-		d := time.Duration(attempts) * (time.Millisecond + rand.N(2*time.Millisecond))
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return mapErr(err)
-		}
+		break
 	}
 	return mapErr(err)
 }
@@ -167,14 +150,9 @@ func (s *Store) attempt(ctx context.Context, begin string, fn func(tx ipam.Tx) e
 	return t, t.commit()
 }
 
-// TokenKey returns the store's pagination token key, creating it on first use.
+// TokenKey returns the store's pagination token key, creating it on first
+// use. The service keeps what it read: no cache here.
 func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	// Copies out: a caller scribbling on the key must not change it.
-	if s.key != nil {
-		return bytes.Clone(s.key), nil
-	}
 	key := make([]byte, 32)
 	if _, err := crand.Read(key); err != nil {
 		return nil, err
@@ -187,6 +165,5 @@ func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
 	if err := s.pool.QueryRow(ctx, "SELECT value FROM meta WHERE key = 'token_key'").Scan(&key); err != nil {
 		return nil, mapErr(err)
 	}
-	s.key = key
-	return bytes.Clone(key), nil
+	return key, nil
 }

@@ -199,7 +199,7 @@ func decodeDoc(doc []byte, dst any) error {
 	if err := json.Unmarshal(doc, dst); err != nil {
 		return err
 	}
-	normalize(dst)
+	ipam.ClearEmpty(dst)
 	return nil
 }
 
@@ -215,7 +215,7 @@ func listDocs[T any](t *tx, sql string, args ...any) ([]*T, error) {
 		if err := json.Unmarshal(doc, v); err != nil {
 			return err
 		}
-		normalize(v)
+		ipam.ClearEmpty(v)
 		out = append(out, v)
 		return nil
 	})

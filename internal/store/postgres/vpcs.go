@@ -125,6 +125,13 @@ func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
 
 // Subnets.
 
+func family(p netip.Prefix) int {
+	if p.Addr().Is4() {
+		return 4
+	}
+	return 6
+}
+
 // blockRange is a block's first and last address as numbers, IPv4 mapped.
 func blockRange(p netip.Prefix) (lo, hi string) {
 	a := p.Masked().Addr().As16()
@@ -139,28 +146,33 @@ func blockRange(p netip.Prefix) (lo, hi string) {
 	return n.String(), last.String()
 }
 
+// InsertSubnet writes the subnet and its blocks in one statement, a plain
+// INSERT: a block overlapping another subnet's (subnet_blocks_no_overlap,
+// which waits for a concurrent writer's outcome) or a duplicate id aborts
+// the transaction, so no subnet is ever left without its blocks.
 func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	doc, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	if err := t.insert("subnet", s.ID, "INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		s.ID, s.OwnerID, s.VpcID, doc); err != nil {
-		return err
+	ps := s.Prefixes()
+	los, his := make([]string, len(ps)), make([]string, len(ps))
+	for i, p := range ps {
+		ps[i] = p.Masked()
+		los[i], his[i] = blockRange(p)
 	}
-	for _, p := range s.Prefixes() {
-		lo, hi := blockRange(p)
-		// DO NOTHING also covers the exclusion constraint: an overlap (with a
-		// committed subnet, or one committing concurrently, whose outcome it
-		// waits for) inserts nothing and leaves the transaction usable.
-		if err := t.insert("subnet block", p.String(),
-			"INSERT INTO subnet_blocks (subnet_id, vpc_id, cidr, lo, hi) VALUES ($1, $2, $3, $4::numeric, $5::numeric) ON CONFLICT DO NOTHING",
-			s.ID, s.VpcID, p.String(), lo, hi); err != nil {
-			return err
-		}
+	_, err = t.exec(insertSubnetSQL, s.ID, s.OwnerID, s.VpcID, doc, ps, los, his)
+	if err != nil {
+		return fmt.Errorf("subnet %s: %w", s.ID, err)
 	}
 	return nil
 }
+
+const insertSubnetSQL = `WITH s AS (
+		INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4) RETURNING id, vpc_id)
+	INSERT INTO subnet_blocks (subnet_id, vpc_id, cidr, lo, hi)
+	SELECT s.id, s.vpc_id, b.cidr, b.lo::numeric, b.hi::numeric
+	FROM s, unnest($5::cidr[], $6::text[], $7::text[]) AS b(cidr, lo, hi)`
 
 func (t *tx) UpdateSubnet(s *ipam.Subnet) error {
 	doc, err := json.Marshal(s)
@@ -190,7 +202,10 @@ func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
 	lo, hi := blockRange(p)
-	return listDocs[ipam.Subnet](t, `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
-		WHERE b.vpc_id = $1 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
-		ORDER BY b.lo`, vpcID, lo, hi)
+	return listDocs[ipam.Subnet](t, subnetsOverlappingSQL, vpcID, lo, hi, family(p))
 }
+
+// subnetsOverlappingSQL probes subnet_blocks_no_overlap's GiST index.
+const subnetsOverlappingSQL = `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
+	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+	ORDER BY b.lo`

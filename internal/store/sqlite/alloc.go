@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/ipamd/ipamd/internal/cidr"
 	"github.com/ipamd/ipamd/internal/ipam"
 )
 
@@ -24,17 +25,8 @@ func addrKey(a netip.Addr) []byte {
 
 // lastAddr is the last address of the prefix starting at start with bits.
 func lastAddr(start []byte, bits int) []byte {
-	end := bytes.Clone(start)
-	for i := range end {
-		switch {
-		case bits >= 8*(i+1):
-		case bits <= 8*i:
-			end[i] = 0xff
-		default:
-			end[i] |= 0xff >> (bits - 8*i)
-		}
-	}
-	return end
+	ip, _ := netip.AddrFromSlice(start)
+	return cidr.LastAddr(netip.PrefixFrom(ip, bits)).AsSlice()
 }
 
 func encodeTags(tags []ipam.Tag) (any, error) {
@@ -160,6 +152,11 @@ func (t *tx) AllocationAt(poolID string, addr netip.Addr) (*ipam.Allocation, err
 		poolID, addrKey(addr)))
 	if err != nil {
 		return nil, scanErr(err, "allocation at", addr.String())
+	}
+	// Addresses of both families are never mixed in one pool, but a
+	// question in the other family must not be answered with a stray row.
+	if a.CIDR.Addr().Is4() != addr.Is4() {
+		return nil, fmt.Errorf("allocation at %s in %s: %w", addr, poolID, ipam.ErrNotFound)
 	}
 	return a, nil
 }

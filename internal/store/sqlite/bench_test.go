@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/store/storetest"
 )
 
 const benchOwner = "111111111111"
@@ -182,4 +183,63 @@ func BenchmarkInsertAllocationIn1M(b *testing.B) {
 		}
 	}
 	big.extra += b.N
+}
+
+var world struct {
+	once sync.Once
+	dir  string
+	s    *Store
+	w    *storetest.World
+	err  error
+}
+
+// worldStore is a store holding storetest.World (10,000 VPCs, 100,000
+// subnets), written through InsertVPC and InsertSubnet in one transaction,
+// built once per process.
+func worldStore(b *testing.B) (*Store, *storetest.World) {
+	if testing.Short() {
+		b.Skip("builds 100,000 subnets")
+	}
+	world.once.Do(func() {
+		world.w = storetest.NewWorld()
+		if world.dir, world.err = os.MkdirTemp("", "ipamd-bench-"); world.err != nil {
+			return
+		}
+		if world.s, world.err = Open(world.dir); world.err != nil {
+			return
+		}
+		start := time.Now()
+		world.err = world.s.Update(context.Background(), func(tx ipam.Tx) error {
+			for _, v := range world.w.VPCs {
+				if err := tx.InsertVPC(v); err != nil {
+					return err
+				}
+			}
+			for _, s := range world.w.Subnets {
+				if err := tx.InsertSubnet(s); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if world.err == nil {
+			_, world.err = world.s.wdb.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		}
+		b.Logf("built %d VPCs and %d subnets in %v", len(world.w.VPCs), len(world.w.Subnets), time.Since(start))
+	})
+	if world.err != nil {
+		b.Fatal(world.err)
+	}
+	return world.s, world.w
+}
+
+// BenchmarkVPCs measures the VPC and subnet reads at 10,000 VPCs and
+// 100,000 subnets: 1,000-item keyset pages from the middle, and the overlap
+// probe CreateSubnet makes (a free /24, and a /24 holding 64 subnets, of
+// the VPC with 10,009 subnets; the whole /16 of a VPC with nine).
+//
+//	go test -run '^$' -bench VPCs ./internal/store/sqlite
+func BenchmarkVPCs(b *testing.B) {
+	s, w := worldStore(b)
+	storetest.BenchVPCReads(b, s, w)
 }

@@ -19,7 +19,7 @@ const crashDirEnv = "IPAMD_SQLITE_CRASH_DIR"
 const crashCommits = 300
 
 // TestKill9Durability is the proof that a committed transaction survives
-// kill -9 of the process (WAL, synchronous=NORMAL): a helper process commits
+// kill -9 of the process (it would under synchronous=NORMAL too): a helper process commits
 // crashCommits allocations one transaction each, says "done", and is killed
 // with SIGKILL without closing the store; the reopened store has them all.
 func TestKill9Durability(t *testing.T) {

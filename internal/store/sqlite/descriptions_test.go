@@ -65,10 +65,7 @@ func TestListAllocationsDescriptions(t *testing.T) {
 		t.Errorf("two values after a cursor: %s, want %s", got, want)
 	}
 
-	query, args, err := listQuery(ipam.AllocationQuery{PoolID: pool, Descriptions: []string{"a"}, Limit: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
+	query, args := listQuery(ipam.AllocationQuery{PoolID: pool, Descriptions: []string{"a"}, Limit: 10}, nil)
 	var plan []string
 	err = s.View(ctx, func(itx ipam.Tx) error {
 		rows, err := itx.(*tx).tx.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)

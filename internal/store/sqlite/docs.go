@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -29,11 +30,25 @@ func (t *tx) getDoc(dst any, kind, id, query string, args ...any) error {
 	return nil
 }
 
-func listDocs[T any](t *tx, norm func(*T), query string, args ...any) ([]*T, error) {
+func listDocs[T any](t *tx, query string, args ...any) ([]*T, error) {
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, err
 	}
+	return scanDocs[T](rows)
+}
+
+// listDocsOnce is listDocs for a query of a shape seldom run again (an IN
+// list of one length): it is not kept prepared.
+func listDocsOnce[T any](t *tx, query string, args ...any) ([]*T, error) {
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return scanDocs[T](rows)
+}
+
+func scanDocs[T any](rows *sql.Rows) ([]*T, error) {
 	defer rows.Close()
 	var out []*T
 	for rows.Next() {
@@ -45,32 +60,11 @@ func listDocs[T any](t *tx, norm func(*T), query string, args ...any) ([]*T, err
 		if err := json.Unmarshal(doc, v); err != nil {
 			return nil, fmt.Errorf("sqlite: decode %T: %w", v, err)
 		}
-		norm(v)
+		ipam.ClearEmpty(v)
 		out = append(out, v)
 	}
 	return out, mapErr(rows.Err())
 }
-
-func nilIfEmpty[S ~[]E, E any](s S) S {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
-}
-
-func normIPAM(i *ipam.IPAM) {
-	i.OperatingRegions = nilIfEmpty(i.OperatingRegions)
-	i.Tags = nilIfEmpty(i.Tags)
-}
-
-func normScope(s *ipam.Scope) { s.Tags = nilIfEmpty(s.Tags) }
-
-func normPool(p *ipam.Pool) {
-	p.AllocationResourceTags = nilIfEmpty(p.AllocationResourceTags)
-	p.Tags = nilIfEmpty(p.Tags)
-}
-
-func normCIDR(*ipam.PoolCIDR) {}
 
 // IPAMs.
 
@@ -100,12 +94,12 @@ func (t *tx) GetIPAM(owner, id string) (*ipam.IPAM, error) {
 	if err := t.getDoc(i, "ipam", id, `SELECT doc FROM ipams WHERE id = ? AND owner = ?`, id, owner); err != nil {
 		return nil, err
 	}
-	normIPAM(i)
+	ipam.ClearEmpty(i)
 	return i, nil
 }
 
 func (t *tx) ListIPAMs(owner string) ([]*ipam.IPAM, error) {
-	return listDocs(t, normIPAM, `SELECT doc FROM ipams WHERE owner = ? ORDER BY id`, owner)
+	return listDocs[ipam.IPAM](t, `SELECT doc FROM ipams WHERE owner = ? ORDER BY id`, owner)
 }
 
 // Scopes.
@@ -137,12 +131,12 @@ func (t *tx) GetScope(owner, id string) (*ipam.Scope, error) {
 	if err := t.getDoc(s, "scope", id, `SELECT doc FROM scopes WHERE id = ? AND owner = ?`, id, owner); err != nil {
 		return nil, err
 	}
-	normScope(s)
+	ipam.ClearEmpty(s)
 	return s, nil
 }
 
 func (t *tx) ListScopes(owner string) ([]*ipam.Scope, error) {
-	return listDocs(t, normScope, `SELECT doc FROM scopes WHERE owner = ? ORDER BY id`, owner)
+	return listDocs[ipam.Scope](t, `SELECT doc FROM scopes WHERE owner = ? ORDER BY id`, owner)
 }
 
 // Pools.
@@ -175,7 +169,7 @@ func (t *tx) GetPool(owner, id string) (*ipam.Pool, error) {
 	if err := t.getDoc(p, "pool", id, `SELECT doc FROM pools WHERE id = ? AND owner = ?`, id, owner); err != nil {
 		return nil, err
 	}
-	normPool(p)
+	ipam.ClearEmpty(p)
 	return p, nil
 }
 
@@ -196,7 +190,11 @@ func (t *tx) LockPoolChanges(owner, id string, since int64) (*ipam.Pool, []ipam.
 }
 
 func (t *tx) ListPools(owner string) ([]*ipam.Pool, error) {
-	return listDocs(t, normPool, `SELECT doc FROM pools WHERE owner = ? ORDER BY id`, owner)
+	return listDocs[ipam.Pool](t, `SELECT doc FROM pools WHERE owner = ? ORDER BY id`, owner)
+}
+
+func (t *tx) ListAllPools() ([]*ipam.Pool, error) {
+	return listDocs[ipam.Pool](t, `SELECT doc FROM pools ORDER BY id`)
 }
 
 // Pool CIDRs.
@@ -225,5 +223,5 @@ func (t *tx) DeletePoolCIDRs(poolID string) error {
 }
 
 func (t *tx) ListPoolCIDRs(poolID string) ([]*ipam.PoolCIDR, error) {
-	return listDocs(t, normCIDR, `SELECT doc FROM pool_cidrs WHERE pool_id = ? ORDER BY seq, id`, poolID)
+	return listDocs[ipam.PoolCIDR](t, `SELECT doc FROM pool_cidrs WHERE pool_id = ? ORDER BY seq, id`, poolID)
 }

@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
-	"errors"
+	"net/netip"
 	"strings"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -14,10 +14,15 @@ import (
 // description, addr, bits) index), else the listing-order index of the mode,
 // which also serves the keyset cursor without a sort.
 func (t *tx) ListAllocations(q ipam.AllocationQuery) ([]*ipam.Allocation, error) {
-	query, args, err := listQuery(q)
-	if err != nil {
+	if err := q.Check(); err != nil {
 		return nil, err
 	}
+	nets, none := q.NetworkCIDRs()
+	if none {
+		return nil, nil
+	}
+	query, args := listQuery(q, nets)
+	var err error
 	var rows *sql.Rows
 	if len(q.IDs)+len(q.ResourceIDs)+len(q.ResourceTypes)+len(q.CIDRs)+len(q.Descriptions) == 0 {
 		// The paging hot path has a handful of shapes: keep them prepared.
@@ -46,7 +51,7 @@ func (t *tx) ListAllocations(q ipam.AllocationQuery) ([]*ipam.Allocation, error)
 // even when ids or resource ids select a few rows out of millions: INDEXED BY
 // names the index those constraints need (and fails loudly if it cannot be
 // used).
-func listQuery(q ipam.AllocationQuery) (string, []any, error) {
+func listQuery(q ipam.AllocationQuery, nets []netip.Prefix) (string, []any) {
 	var (
 		b    strings.Builder
 		args []any
@@ -67,17 +72,15 @@ func listQuery(q ipam.AllocationQuery) (string, []any, error) {
 	case byPool:
 		b.WriteString(`pool_id = ?`)
 		args = append(args, q.PoolID)
-	case q.OwnerID != "":
+	default:
 		b.WriteString(`owner = ?`)
 		args = append(args, q.OwnerID)
-	default:
-		return "", nil, errors.New("sqlite: ListAllocations needs a PoolID or an OwnerID")
 	}
 	args = inList(&b, args, "id", q.IDs)
 	args = inList(&b, args, "resource_id", q.ResourceIDs)
 	args = inList(&b, args, "resource_type", q.ResourceTypes)
 	args = inList(&b, args, "description", q.Descriptions)
-	if len(q.CIDRs) > 0 {
+	if len(nets) > 0 {
 		if !byPool {
 			// Lets the (pool_id, addr, bits) index probe each of the
 			// owner's pools for each CIDR: an allocation's owner is the
@@ -86,12 +89,11 @@ func listQuery(q ipam.AllocationQuery) (string, []any, error) {
 			args = append(args, q.OwnerID)
 		}
 		b.WriteString(` AND (addr, bits) IN (VALUES `)
-		for i, c := range q.CIDRs {
+		for i, c := range nets {
 			if i > 0 {
 				b.WriteString(`, `)
 			}
 			b.WriteString(`(?, ?)`)
-			c = c.Masked()
 			args = append(args, addrKey(c.Addr()), c.Bits())
 		}
 		b.WriteString(`)`)
@@ -115,7 +117,7 @@ func listQuery(q ipam.AllocationQuery) (string, []any, error) {
 		limit = -1 // SQLite: no limit
 	}
 	args = append(args, limit)
-	return b.String(), args, nil
+	return b.String(), args
 }
 
 func sep(b *strings.Builder, i int) {

@@ -5,58 +5,29 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"math"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/ipamd/ipamd/internal/store/migration"
 )
 
-// Each migration is migrations/NNNN_name.sql, applied once in version order.
+// Each migration is migrations/NNNN_name.sql, numbered like PostgreSQL's
+// (internal/store/migration).
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+func migrations() ([]migration.Migration, error) { return migration.Load(migrationFS, "migrations") }
 
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+// migrate applies every migration not yet recorded in schema_migrations. db
+// is the write connection, whose transactions begin IMMEDIATE: two processes
+// opening the same file at once take turns, and the second sees the first's
+// records.
+func migrate(ctx context.Context, db *sql.DB) error {
+	ms, err := migrations()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var ms []migration
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version and '_'", n)
-		}
-		b, err := migrationFS.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
+	return migrateWith(ctx, db, ms)
 }
-
-// migrate applies every migration not yet recorded in schema_migrations, each
-// in its own transaction together with its record, so a crash leaves the
-// schema at a version boundary. db is the write connection, whose
-// transactions begin IMMEDIATE: two processes opening the same file at once
-// take turns, and the second sees the first's record.
-func migrate(ctx context.Context, db *sql.DB) error { return migrateTo(ctx, db, math.MaxInt) }
 
 // migrateTo applies the migrations up to version last (tests build older
 // schemas with it).
@@ -65,40 +36,50 @@ func migrateTo(ctx context.Context, db *sql.DB, last int) error {
 	if err != nil {
 		return err
 	}
-	for len(ms) > 0 && ms[len(ms)-1].version > last {
-		ms = ms[:len(ms)-1]
-	}
-	if _, err := db.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if err := apply(ctx, db, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
-		}
-	}
-	return nil
+	return migrateWith(ctx, db, ms[:min(last, len(ms))])
 }
 
-func apply(ctx context.Context, db *sql.DB, m migration) error {
+// migrateWith applies the pending migrations of ms in one transaction with
+// their records: SQLite's DDL is transactional, so a migration that fails
+// leaves the store exactly as it was before Open, not half upgraded.
+func migrateWith(ctx context.Context, db *sql.DB, ms []migration.Migration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+	if _, err := tx.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return err
 	}
-	if n > 0 {
+	applied := map[int]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[v] = true
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	pending := migration.Pending(ms, func(m migration.Migration) bool { return applied[m.Version] })
+	if len(pending) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx,
-		`INSERT INTO schema_migrations (version, applied_at) VALUES (?, unixepoch())`, m.version); err != nil {
-		return err
+	for _, m := range pending {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, unixepoch())`, m.Version); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }

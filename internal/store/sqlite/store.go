@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -43,24 +42,48 @@ type Store struct {
 	cdb      *sql.DB // the checkpointer's connection
 	ckptStop chan struct{}
 	ckptDone chan struct{}
-
-	keyMu sync.Mutex
-	key   []byte
+	writes   atomic.Uint64 // Update calls, for the checkpointer's idle test
 }
 
 var _ ipam.Store = (*Store)(nil)
 
-// Common connection settings. synchronous=NORMAL in WAL mode does not fsync
-// at each commit, only at checkpoints: a committed transaction is in the WAL
-// file (the OS page cache) before COMMIT returns, so it survives kill -9 of
-// the process; only an OS crash or power loss can lose the last commits, and
-// never corrupts the database. busy_timeout covers another process (a backup,
+// Common connection settings. busy_timeout covers another process (a backup,
 // the sqlite3 shell) holding a lock briefly.
 const commonPragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)"
 
-// Open opens (creating it if needed) the database in dir and applies every
-// pending migration.
-func Open(dir string) (*Store, error) {
+// Synchronous values of Options.
+const (
+	// SyncFull fsyncs the WAL at every commit, before the commit returns: an
+	// answered call survives an OS crash or power loss. The default.
+	SyncFull = "full"
+	// SyncNormal fsyncs only at checkpoints: a committed transaction is in
+	// the OS page cache when the call answers, so it survives kill -9 of the
+	// process but an OS crash or power loss can undo the last answers (and a
+	// CIDR answered then could be handed out again). Never corrupts the
+	// database. An explicit opt-in (serve --sqlite-synchronous=normal).
+	SyncNormal = "normal"
+)
+
+// Options are the store's settings beyond its directory; the zero value is
+// the default.
+type Options struct {
+	Synchronous string // SyncFull (when empty) or SyncNormal
+}
+
+// Open opens (creating it if needed) the database in dir with the default
+// options and applies every pending migration.
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(dir string, o Options) (*Store, error) {
+	sync := o.Synchronous
+	switch sync {
+	case "":
+		sync = SyncFull
+	case SyncFull, SyncNormal:
+	default:
+		return nil, fmt.Errorf("sqlite: synchronous %q: want %q or %q", sync, SyncFull, SyncNormal)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("%w: %w", ipam.ErrUnavailable, err)
 	}
@@ -71,8 +94,9 @@ func Open(dir string) (*Store, error) {
 	// _txlock=immediate makes every write transaction BEGIN IMMEDIATE: it
 	// takes the write lock up front instead of failing to upgrade later.
 	wdsn := path + "?" + commonPragmas +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate" +
-		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")"
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=cache_size(-65536)&_txlock=immediate" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")" +
+		"&_pragma=journal_size_limit(" + strconv.Itoa(walLimitBytes) + ")"
 	wdb, err := sql.Open("sqlite", wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ipam.ErrUnavailable, err)
@@ -102,7 +126,11 @@ func Open(dir string) (*Store, error) {
 	rdb.SetConnMaxIdleTime(0)
 	s.rdb = rdb
 
-	cdb, err := sql.Open("sqlite", path+"?"+commonPragmas+"&_pragma=synchronous(NORMAL)")
+	// The checkpointer never waits for a lock (busy_timeout 0): a checkpoint
+	// that would have to wait is retried at its next tick instead of holding
+	// up the writer. Its synchronous setting is the writer's: a checkpoint
+	// fsyncs the database file before it may reuse the WAL either way.
+	cdb, err := sql.Open("sqlite", path+"?"+commonPragmas+"&_pragma=busy_timeout(0)&_pragma=synchronous("+sync+")")
 	if err != nil {
 		wdb.Close()
 		rdb.Close()
@@ -136,6 +164,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx ipam.Tx) error) error {
 	if s.closed.Load() { // Close may have run while we waited
 		return errClosed
 	}
+	defer s.writes.Add(1) // the checkpointer's sign of activity
 	return run(ctx, s.wdb, s.wstmts, nil, fn)
 }
 
@@ -177,13 +206,9 @@ func run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions,
 	return nil
 }
 
-// TokenKey returns the 32-byte pagination token key, creating it on first use.
+// TokenKey returns the 32-byte pagination token key, creating it on first
+// use. The service keeps what it read: no cache here.
 func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
-	s.keyMu.Lock()
-	defer s.keyMu.Unlock()
-	if s.key != nil {
-		return append([]byte(nil), s.key...), nil
-	}
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, err
@@ -200,8 +225,7 @@ func (s *Store) TokenKey(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	s.key = key
-	return append([]byte(nil), key...), nil
+	return key, nil
 }
 
 // Ping runs a query on a reader connection.

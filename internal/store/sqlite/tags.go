@@ -19,7 +19,7 @@ func decodeTags(s string) ([]ipam.Tag, error) {
 	if err := json.Unmarshal([]byte(s), &tags); err != nil {
 		return nil, err
 	}
-	return nilIfEmpty(tags), nil
+	return ipam.NilIfEmpty(tags), nil
 }
 
 // parseTags parses `[{"k":"…","v":"…"},…]` whose strings hold no backslash.

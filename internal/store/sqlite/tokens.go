@@ -55,7 +55,7 @@ func (t *tx) ClientToken(owner, action, token string) (*ipam.TokenRecord, error)
 	if err != nil {
 		return nil, scanErr(err, "client token", token)
 	}
-	rec.Result = nilIfEmpty(rec.Result)
+	rec.Result = ipam.NilIfEmpty(rec.Result)
 	return rec, nil
 }
 

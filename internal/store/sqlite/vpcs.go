@@ -10,13 +10,6 @@ import (
 
 // VPCs and subnets (migration 0005).
 
-func normVPC(v *ipam.VPC) {
-	v.CIDRs = nilIfEmpty(v.CIDRs)
-	v.Tags = nilIfEmpty(v.Tags)
-}
-
-func normSubnet(s *ipam.Subnet) { s.Tags = nilIfEmpty(s.Tags) }
-
 func (t *tx) InsertVPC(v *ipam.VPC) error {
 	doc, err := marshal(v)
 	if err != nil {
@@ -63,7 +56,7 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 	if err := t.getDoc(v, "vpc", id, `SELECT doc FROM vpcs WHERE id = ? AND owner = ?`, id, owner); err != nil {
 		return nil, err
 	}
-	normVPC(v)
+	ipam.ClearEmpty(v)
 	return v, nil
 }
 
@@ -80,16 +73,24 @@ func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
 	if err != nil {
 		return nil, err
 	}
-	normVPC(v)
+	ipam.ClearEmpty(v)
 	return v, nil
 }
 
 // idQuery builds "SELECT doc FROM table WHERE owner = ? [AND id IN (...)]
-// [AND vpc_id IN (...)] AND id > ? ORDER BY id [LIMIT n]".
+// [AND vpc_id IN (...)] AND id > ? ORDER BY id LIMIT ?".
 func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 	var b strings.Builder
 	args := []any{q.OwnerID}
-	b.WriteString("SELECT doc FROM " + table + " WHERE owner = ?")
+	b.WriteString("SELECT doc FROM " + table)
+	if byVPC && len(q.VpcIDs) > 1 && len(q.IDs) == 0 {
+		// Without statistics the planner walks the owner's (owner, id)
+		// index for several VPCs, reading every subnet of the account to
+		// fill a page of a few VPCs'; their (vpc_id, id) entries and a sort
+		// read only theirs. (One VPC is a range of that index, in order.)
+		b.WriteString(" INDEXED BY subnets_vpc")
+	}
+	b.WriteString(" WHERE owner = ?")
 	in := func(col string, vals []string) {
 		b.WriteString(" AND " + col + " IN (")
 		for i, v := range vals {
@@ -107,17 +108,26 @@ func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 	if byVPC && len(q.VpcIDs) > 0 {
 		in("vpc_id", q.VpcIDs)
 	}
-	b.WriteString(" AND id > ? ORDER BY id")
-	args = append(args, q.After)
-	if q.Limit > 0 {
-		fmt.Fprintf(&b, " LIMIT %d", q.Limit)
+	b.WriteString(" AND id > ? ORDER BY id LIMIT ?")
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
 	}
-	return b.String(), args
+	return b.String(), append(args, q.After, limit)
+}
+
+// listResources runs an idQuery: kept prepared when it has no IN list (the
+// paging hot path), prepared afresh otherwise.
+func listResources[T any](t *tx, q ipam.ResourceQuery, query string, args []any) ([]*T, error) {
+	if len(q.IDs) == 0 && len(q.VpcIDs) == 0 {
+		return listDocs[T](t, query, args...)
+	}
+	return listDocsOnce[T](t, query, args...)
 }
 
 func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
 	query, args := idQuery("vpcs", q, false)
-	return listDocs(t, normVPC, query, args...)
+	return listResources[ipam.VPC](t, q, query, args)
 }
 
 // Subnets.
@@ -159,14 +169,9 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 }
 
 // overlapping returns the ids of up to limit (0: all) subnets of the VPC
-// with a block overlapping p. Blocks of one VPC never overlap each other,
-// so they are ordered by first address and by last address alike: the
-// candidates are the blocks that start at or before p's last address, read
-// backwards until one ends before p's first.
+// with a block overlapping p.
 func (t *tx) overlapping(vpcID string, p netip.Prefix, limit int) ([]string, error) {
-	fam, first, last := blockKey(p)
-	rows, err := t.query(`SELECT subnet_id, last FROM subnet_blocks WHERE vpc_id = ? AND family = ? AND first <= ? ORDER BY first DESC`,
-		vpcID, fam, last)
+	rows, err := t.query(`SELECT b.subnet_id FROM subnet_blocks b WHERE `+overlappingSQL, overlappingArgs(vpcID, p, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,19 +179,30 @@ func (t *tx) overlapping(vpcID string, p netip.Prefix, limit int) ([]string, err
 	var ids []string
 	for rows.Next() {
 		var id string
-		var end []byte
-		if err := rows.Scan(&id, &end); err != nil {
+		if err := rows.Scan(&id); err != nil {
 			return nil, mapErr(err)
 		}
-		if string(end) < string(first) {
-			break
-		}
 		ids = append(ids, id)
-		if limit > 0 && len(ids) == limit {
-			break
-		}
 	}
 	return ids, mapErr(rows.Err())
+}
+
+// overlappingSQL selects the blocks b of VPC ?1 and family ?2 that overlap
+// the block from ?3 to ?4, in address order, at most ?5. Blocks of one VPC and family
+// never overlap each other, so among those that start before ?3 only the
+// last one can reach it: the scan is one index range, from that block's
+// start to ?4, whatever the VPC's size.
+const overlappingSQL = `b.vpc_id = ?1 AND b.family = ?2 AND b.first <= ?4 AND b.last >= ?3
+	AND b.first >= coalesce((SELECT first FROM subnet_blocks
+		WHERE vpc_id = ?1 AND family = ?2 AND first <= ?3 ORDER BY first DESC LIMIT 1), ?3)
+	ORDER BY b.first LIMIT ?5`
+
+func overlappingArgs(vpcID string, p netip.Prefix, limit int) []any {
+	fam, first, last := blockKey(p)
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	return []any{vpcID, fam, first, last, limit}
 }
 
 func (t *tx) UpdateSubnet(s *ipam.Subnet) error {
@@ -207,28 +223,16 @@ func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
 	if err := t.getDoc(s, "subnet", id, `SELECT doc FROM subnets WHERE id = ? AND owner = ?`, id, owner); err != nil {
 		return nil, err
 	}
-	normSubnet(s)
+	ipam.ClearEmpty(s)
 	return s, nil
 }
 
 func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 	query, args := idQuery("subnets", q, true)
-	return listDocs(t, normSubnet, query, args...)
+	return listResources[ipam.Subnet](t, q, query, args)
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
-	ids, err := t.overlapping(vpcID, p, 0)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	out := make([]*ipam.Subnet, 0, len(ids))
-	for i := len(ids) - 1; i >= 0; i-- { // ascending by address
-		s := new(ipam.Subnet)
-		if err := t.getDoc(s, "subnet", ids[i], `SELECT doc FROM subnets WHERE id = ?`, ids[i]); err != nil {
-			return nil, err
-		}
-		normSubnet(s)
-		out = append(out, s)
-	}
-	return out, nil
+	return listDocs[ipam.Subnet](t, `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id WHERE `+overlappingSQL,
+		overlappingArgs(vpcID, p, 0)...)
 }

@@ -185,8 +185,13 @@ func testPool(t *testing.T, h *harness) {
 		}
 		equal(t, "full pool", got, full)
 		list, err := tx.ListPools(owner)
+		if err != nil {
+			return err
+		}
+		equal(t, "ListPools", list, []*ipam.Pool{&wantBare, full})
+		all, err := tx.ListAllPools()
 		if err == nil {
-			equal(t, "ListPools", list, []*ipam.Pool{&wantBare, full})
+			equal(t, "ListAllPools", all, []*ipam.Pool{&wantBare, full, other})
 		}
 		return err
 	})

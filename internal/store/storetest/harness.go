@@ -102,13 +102,6 @@ func equal(t *testing.T, what string, got, want any) bool {
 
 func ptr[T any](v T) *T { return &v }
 
-func nilIfEmpty[S ~[]E, E any](s S) S {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
-}
-
 // Seeding. Every owner gets one IPAM and one private scope; pools hang off
 // them, so stores with foreign keys accept the rows.
 

@@ -2,7 +2,8 @@
 // runs: it drives the store through the ipam.Store and ipam.Tx interfaces only,
 // so SQLite and PostgreSQL are held to exactly the same behaviour.
 //
-// Contract details the interface leaves open, which this suite pins down:
+// Contract details the interface leaves open, which this suite pins down
+// (besides the rules listed next to ipam.Store, which it pins too):
 //
 //   - Get*, Update*, Delete<one> and ClientToken of a missing row, or of a row
 //     owned by another account, return an error wrapping ipam.ErrNotFound.
@@ -21,6 +22,7 @@
 //     error; an empty change list reads back as nil. AppendPoolChanges of a
 //     logged version fails the transaction with ipam.ErrConflict.
 //   - TokenKey is at least 32 bytes and the same across calls and reopens.
+//   - VPCs and subnets: see the comment at the top of vpcs.go.
 package storetest
 
 import (
@@ -65,8 +67,14 @@ var cases = []testCase{
 	{"DeletePoolAllocations", testDeletePoolAllocations},
 	{"PoolChanges", testPoolChanges},
 	{"ListAllocations", testListAllocations},
+	{"VPC", testVPC},
+	{"Subnet", testSubnet},
+	{"SubnetOverlap", testSubnetOverlap},
+	{"ListVPCsAndSubnets", testListVPCsAndSubnets},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
+	{"ConflictRuns", testConflictRuns},
+	{"Contract", testContract},
 	{"Rollback", testRollback},
 	{"View", testView},
 	{"ConcurrentUpdate", testConcurrentUpdate},

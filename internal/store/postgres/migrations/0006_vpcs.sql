@@ -5,9 +5,10 @@
 --
 -- subnet_blocks_no_overlap is the database's own guarantee that no two
 -- subnets of one VPC overlap, whichever node writes them: an exclusion
--- constraint over each block's address range per VPC (built-in functions
--- only, as for allocations in 0005). Its GiST index also answers the
--- service's overlap probe.
+-- constraint over each block's address range per VPC and family (built-in
+-- functions only, as for allocations in 0005). The family keeps an IPv6
+-- block such as ::/64, which spans the mapped IPv4 addresses, apart from
+-- the IPv4 blocks. Its GiST index also answers the service's overlap probe.
 CREATE TABLE vpcs (
     id    text COLLATE "C" PRIMARY KEY,
     owner text COLLATE "C" NOT NULL,
@@ -41,6 +42,7 @@ CREATE TABLE subnet_blocks (
     lo        numeric          NOT NULL,
     hi        numeric          NOT NULL,
     CHECK (lo <= hi),
-    CONSTRAINT subnet_blocks_no_overlap EXCLUDE USING gist (vpc_id WITH =, numrange(lo, hi, '[]') WITH &&)
+    CONSTRAINT subnet_blocks_no_overlap EXCLUDE USING gist (
+        vpc_id WITH =, family(cidr) WITH =, numrange(lo, hi, '[]') WITH &&)
 );
 CREATE INDEX subnet_blocks_subnet ON subnet_blocks (subnet_id);

@@ -1,0 +1,80 @@
+"""The README's AWS CLI session, run twice against a fresh server started with
+the default flags (as a newcomer would): both runs must succeed and print the
+CIDRs the README's comments promise."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+DOC_ENDPOINT = "http://127.0.0.1:4726"
+
+
+def session_script():
+    with open(README) as f:
+        text = f.read()
+    m = re.search(r"^## A session with the AWS CLI\n.*?^```sh\n(.*?)^```", text, re.S | re.M)
+    if not m:
+        raise AssertionError("README.md has no sh block under '## A session with the AWS CLI'")
+    return m.group(1)
+
+
+class TestReadmeSession(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        binary, aws = os.environ.get("IPAMD_BIN"), shutil.which("aws")
+        if not binary or not aws:
+            raise unittest.SkipTest("needs IPAMD_BIN (set by run.sh) and the AWS CLI")
+        cls.tmp = tempfile.mkdtemp()
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        cls.endpoint = "http://127.0.0.1:%d" % port
+        cls.log = open(os.path.join(cls.tmp, "ipamd.log"), "w")
+        cls.proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:%d" % port,
+                                     "--data-dir", os.path.join(cls.tmp, "data")],
+                                    stdout=cls.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while True:
+            try:
+                if urllib.request.urlopen(cls.endpoint + "/healthz", timeout=1).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or cls.proc.poll() is not None:
+                cls.tearDownClass()
+                raise AssertionError("ipamd for the README session did not become healthy")
+            time.sleep(0.1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.terminate()
+        cls.proc.wait(timeout=15)
+        cls.log.close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_session_runs_twice(self):
+        script = session_script()
+        self.assertIn(DOC_ENDPOINT, script)
+        promised = re.findall(r"#\s*([0-9.]+/[0-9]+)", script)
+        self.assertGreaterEqual(len(promised), 3, script)
+        script = script.replace(DOC_ENDPOINT, self.endpoint)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_PAGER="")
+        for run in (1, 2):
+            p = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env,
+                               capture_output=True, text=True, timeout=180)
+            self.assertEqual(p.returncode, 0, "run %d of the README session failed:\n%s" % (run, p.stderr))
+            for cidr in promised:
+                self.assertIn('"%s"' % cidr, p.stdout, "run %d did not answer %s" % (run, cidr))
+
+
+if __name__ == "__main__":
+    unittest.main()
