@@ -1,5 +1,6 @@
 // Command ipamd is a self-hosted IP address manager that speaks the AWS EC2
-// IPAM API. Subcommands: serve, backup, restore, version.
+// IPAM API. Subcommands: serve, backup, restore, export,
+// import, version.
 package main
 
 import (
@@ -17,7 +18,8 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	commands := map[string]func([]string) error{"serve": serve, "backup": backup, "restore": restore}
+	commands := map[string]func([]string) error{"serve": serve, "backup": backup, "restore": restore,
+		"export": export, "import": importDump}
 	if run, ok := commands[os.Args[1]]; ok {
 		if err := run(os.Args[2:]); err != nil && !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "ipamd:", err)
@@ -44,6 +46,8 @@ commands:
   serve     run the EC2 IPAM API server (ipamd serve -h for flags)
   backup    snapshot a SQLite store to a file while it serves (--data-dir, --out)
   restore   restore a backup into an empty data directory (--from, --data-dir)
+  export    write the whole state of a store (SQLite or PostgreSQL) as a dump (--out)
+  import    load a dump into an empty store, e.g. SQLite -> PostgreSQL (--in)
   version   print the version
 `)
 }

@@ -74,9 +74,10 @@ func (s *Service) PoolStats() []PoolStats {
 
 // LoadPoolSpaces brings this node's in-memory space of every pool up to
 // date: it loads the pools it does not hold (new since it started, or
-// never used), catches up those other nodes changed, each in a short
-// transaction under the pool's lock like any operation, and forgets pools
-// other nodes deleted. One query lists the pools; a pool already current
+// never used) in read transactions, which on SQLite do not hold up the
+// writer; catches up those other nodes changed from the change log, in a
+// short transaction under the pool's lock like any operation; and forgets
+// pools that are gone. One query lists the pools; a pool already current
 // costs nothing more. It returns how many pools it loaded or caught up.
 func (s *Service) LoadPoolSpaces(ctx context.Context) (int, error) {
 	// A pool cached before the list is read and missing from it was deleted.
@@ -117,7 +118,52 @@ func (s *Service) LoadPoolSpaces(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// loadPoolSpace brings this node's space of pool p up to date: a held one
+// from the change log (catchUpPoolSpace), any other from a read
+// (readPoolSpace).
 func (s *Service) loadPoolSpace(ctx context.Context, p *Pool) error {
+	if s.spaces.hint(p.ID) >= 0 {
+		return s.catchUpPoolSpace(ctx, p)
+	}
+	return s.readPoolSpace(ctx, p)
+}
+
+// readPoolSpace reads a pool's space in one read transaction (a consistent
+// snapshot of the pool row, its CIDRs and allocations) and installs it if
+// the node still holds none: one that appeared meanwhile is at least as
+// good, since every held space is tagged with the version it reflects. A
+// pool deleted between the read and the install is forgotten on the next
+// round.
+func (s *Service) readPoolSpace(ctx context.Context, p *Pool) error {
+	var cur *Pool
+	var set *cidr.Set
+	var allocs int64
+	if err := s.view(ctx, func(tx Tx) (err error) {
+		if cur, err = tx.GetPool(p.OwnerID, p.ID); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return poolNotFound(p.ID)
+			}
+			return err
+		}
+		set, allocs, err = loadSpace(tx, cur)
+		return err
+	}); err != nil {
+		return err
+	}
+	e := s.spaces.entry(cur.ID)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.set == nil {
+		e.set, e.version, e.allocs = set, cur.Version, allocs
+		e.known.Store(cur.Version + 1)
+		e.publish(cur)
+	}
+	return nil
+}
+
+// catchUpPoolSpace brings a held but stale space up to date the way any
+// operation would, from the change log under the pool's lock.
+func (s *Service) catchUpPoolSpace(ctx context.Context, p *Pool) error {
 	defer s.gates.enter(p.ID)()
 	return s.update(ctx, func(tx Tx, o *op) error {
 		locked, err := o.lockPool(tx, Caller{AccountID: p.OwnerID}, p.ID)

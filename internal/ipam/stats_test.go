@@ -1,6 +1,8 @@
 package ipam_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -125,4 +127,78 @@ func TestPoolStats(t *testing.T) {
 		t.Error("a pool deleted on another node is still reported")
 	}
 	k.wantStats("after the child's deletion", n1, top, wantStats{65536, 512, 65536 - 512, 2, 17})
+}
+
+// Scrapes and background loads run while two nodes allocate from the same
+// pools (run with -race): every number published is one the pool had, and
+// at the end each node reports exactly what the store holds.
+func TestPoolStatsUnderLoad(t *testing.T) {
+	k := newCluster(t)
+	n0, n1 := k.nodes[0], k.nodes[1]
+	i, err := n0.CreateIpam(k.ctx, k.c, ipam.CreateIpamInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pools []*ipam.Pool
+	for j := range 3 {
+		p := k.pool(i.PrivateDefaultScopeID, "")
+		if _, err := n0.ProvisionIpamPoolCidr(k.ctx, k.c, ipam.ProvisionIpamPoolCidrInput{PoolID: p.ID, CIDR: fmt.Sprintf("10.%d.0.0/16", j)}); err != nil {
+			t.Fatal(err)
+		}
+		pools = append(pools, p)
+	}
+	const each = 20
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			for _, svc := range k.nodes {
+				for _, st := range svc.PoolStats() {
+					a, _ := st.Allocated.Uint64()
+					if a != uint64(st.Allocations)*256 || st.Allocations > 2*each {
+						t.Errorf("inconsistent stats %+v", st)
+						return
+					}
+				}
+			}
+			if _, err := n1.LoadPoolSpaces(k.ctx); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var writers sync.WaitGroup
+	for _, svc := range k.nodes {
+		for _, p := range pools {
+			writers.Add(1)
+			go func() {
+				defer writers.Done()
+				bits := 24
+				for range each {
+					if _, err := svc.AllocateIpamPoolCidr(k.ctx, k.c, ipam.AllocateIpamPoolCidrInput{PoolID: p.ID, NetmaskLength: &bits}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	writers.Wait()
+	close(done)
+	wg.Wait()
+	for _, svc := range k.nodes {
+		if _, err := svc.LoadPoolSpaces(k.ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pools {
+			k.wantStats("after the load", svc, p, wantStats{65536, 2 * each * 256, 65536 - 2*each*256, 2 * each, 17})
+		}
+	}
 }

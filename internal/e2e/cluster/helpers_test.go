@@ -7,8 +7,6 @@ package cluster
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
@@ -23,7 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/ipamd/ipamd/internal/testserver"
 )
@@ -42,49 +39,8 @@ func TestMain(m *testing.M) {
 // nodes never overlap), so there is no -short skip.
 func binary(t *testing.T) string { return testserver.Binary(t) }
 
-// newDatabase creates a randomly named database on the test server, drops it
-// (WITH (FORCE)) when the test ends, and returns its URL. It skips the test
-// when IPAMD_TEST_DATABASE_URL is unset.
-func newDatabase(t *testing.T) *url.URL {
-	t.Helper()
-	admin := os.Getenv(urlEnv)
-	if admin == "" {
-		t.Skipf("%s not set: no PostgreSQL to test against", urlEnv)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("%s: %v", urlEnv, err)
-	}
-	var b [6]byte
-	_, _ = crand.Read(b[:])
-	name := "ipamd_cluster_" + hex.EncodeToString(b[:])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("connect %s: %v", urlEnv, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	v := *u
-	v.Path = "/" + name
-	return &v
-}
+// newDatabase creates a database for this test (testserver.NewDatabase).
+func newDatabase(t *testing.T) *url.URL { return testserver.NewDatabase(t, "ipamd_cluster") }
 
 func freePort(t *testing.T) string { return testserver.FreePort(t) }
 

@@ -72,7 +72,8 @@ func TestMetricsListener(t *testing.T) {
 	var text string
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		_, text = get(t, scrape)
-		if sample(text, "ipamd_pool_provisioned_addresses"+pool) >= 0 || time.Now().After(deadline) {
+		loaded := sample(text, "ipamd_pools") >= float64(len(w.Pools)) && sample(text, "ipamd_pool_provisioned_addresses"+pool) >= 0
+		if loaded || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -22,6 +22,9 @@
 //     error; an empty change list reads back as nil. AppendPoolChanges of a
 //     logged version fails the transaction with ipam.ErrConflict.
 //   - TokenKey is at least 32 bytes and the same across calls and reopens.
+//   - Every Tx is an ipam.BulkTx: ListAll* see every account, Empty ignores
+//     the token key, InsertAllocations and PutClientTokens refuse what
+//     their one-row forms refuse.
 //   - VPCs and subnets: see the comment at the top of vpcs.go.
 package storetest
 
@@ -78,6 +81,7 @@ var cases = []testCase{
 	{"Rollback", testRollback},
 	{"View", testView},
 	{"ConcurrentUpdate", testConcurrentUpdate},
+	{"Bulk", testBulk},
 	{"Durability", testDurability},
 	{"Closed", testClosed},
 }

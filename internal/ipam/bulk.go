@@ -1,0 +1,31 @@
+package ipam
+
+// BulkTx is what moving a whole store needs beyond Tx (internal/dump's
+// export and import): every account's rows, and inserts many rows at once.
+// Every store's Tx implements it; storetest pins it on each.
+type BulkTx interface {
+	Tx
+	// ListAllIPAMs and ListAllScopes return every account's rows, ascending
+	// by id.
+	ListAllIPAMs() ([]*IPAM, error)
+	ListAllScopes() ([]*Scope, error)
+	// ListAllVPCs and ListAllSubnets return every account's VPCs and
+	// subnets, ascending by id.
+	ListAllVPCs() ([]*VPC, error)
+	ListAllSubnets() ([]*Subnet, error)
+	// ListAllClientTokens returns up to limit client-token records of every
+	// account after the cursor after ("" for the first page), in an order of
+	// the store's choosing, and the cursor of the last one returned ("" when
+	// none is). Pages are stable within one transaction.
+	ListAllClientTokens(after string, limit int) ([]*TokenRecord, string, error)
+	// InsertAllocations inserts allocations of any pools, as many
+	// InsertAllocation calls would; an overlap or a duplicate id fails the
+	// transaction (ErrConflict).
+	InsertAllocations(as []*Allocation) error
+	// PutClientTokens records many tokens, as many PutClientToken calls would.
+	PutClientTokens(recs []*TokenRecord) error
+	// Empty reports whether the store holds no IPAM, scope, pool, pool CIDR,
+	// allocation, VPC, subnet or client token (a pagination token key does
+	// not count).
+	Empty() (bool, error)
+}

@@ -1,0 +1,109 @@
+package storetest
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+)
+
+// bulk runs fn with the transaction as an ipam.BulkTx, which every store's
+// Tx must be.
+func bulk(fn func(tx ipam.BulkTx) error) func(tx ipam.Tx) error {
+	return func(tx ipam.Tx) error {
+		b, ok := tx.(ipam.BulkTx)
+		if !ok {
+			return fmt.Errorf("%T does not implement ipam.BulkTx", tx)
+		}
+		return fn(b)
+	}
+}
+
+func testBulk(_ *testing.T, h *harness) {
+	t := h.t
+	empty := func() bool {
+		var e bool
+		h.view(bulk(func(tx ipam.BulkTx) (err error) { e, err = tx.Empty(); return err }))
+		return e
+	}
+	if _, err := h.s.TokenKey(h.ctx); err != nil { // a key alone leaves the store empty
+		t.Fatal(err)
+	}
+	if !empty() {
+		t.Error("Empty of a new store = false")
+	}
+	h.seedOwner("222222222222")
+	h.seedOwner("111111111111")
+	if empty() {
+		t.Error("Empty with IPAMs = true")
+	}
+	p := h.seedPool("111111111111", "ipam-pool-bulk", "ipv4")
+	as := []*ipam.Allocation{newAlloc(p, allocID(p.ID, 1), "10.0.0.0/24"), newAlloc(p, allocID(p.ID, 2), "10.0.2.0/24"),
+		newAlloc(p, allocID(p.ID, 3), "10.0.1.0/25")}
+	as[0].Tags = []ipam.Tag{{Key: "k", Value: "v"}}
+	as[1].Description = "two"
+	var recs []*ipam.TokenRecord
+	for i := range 5 {
+		recs = append(recs, &ipam.TokenRecord{OwnerID: fmt.Sprint(111111111111 * (1 + i%2)), Action: "CreateIpam",
+			Token: fmt.Sprintf("tok-%d", i), ParamsHash: fmt.Sprint("h", i), Result: []byte(fmt.Sprint(`{"n":`, i, `}`))})
+	}
+	recs[4].Result = nil
+	h.update(bulk(func(tx ipam.BulkTx) error {
+		if err := tx.InsertAllocations(as); err != nil {
+			return err
+		}
+		return tx.PutClientTokens(recs)
+	}))
+
+	h.view(bulk(func(tx ipam.BulkTx) error {
+		ipams, err := tx.ListAllIPAMs()
+		if err != nil {
+			return err
+		}
+		if len(ipams) != 2 || ipams[0].OwnerID != "111111111111" || ipams[1].OwnerID != "222222222222" {
+			t.Errorf("ListAllIPAMs = %d rows, not both accounts by id", len(ipams))
+		}
+		scopes, err := tx.ListAllScopes()
+		if err != nil {
+			return err
+		}
+		if len(scopes) != 2 || scopes[0].ID > scopes[1].ID {
+			t.Errorf("ListAllScopes = %d rows, not both accounts by id", len(scopes))
+		}
+		got, err := tx.ListAllocations(ipam.AllocationQuery{PoolID: p.ID, Limit: 10})
+		if err != nil {
+			return err
+		}
+		equal(t, "allocations after InsertAllocations", got, []*ipam.Allocation{as[0], as[2], as[1]})
+		var all []*ipam.TokenRecord
+		after := ""
+		for range 10 {
+			page, next, err := tx.ListAllClientTokens(after, 2)
+			if err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				if next != "" {
+					t.Errorf("an empty page has cursor %q", next)
+				}
+				break
+			}
+			all = append(all, page...)
+			after = next
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].Token < all[j].Token })
+		equal(t, "ListAllClientTokens over pages of 2", all, recs)
+		rec, err := tx.ClientToken(recs[3].OwnerID, "CreateIpam", recs[3].Token)
+		if err == nil {
+			equal(t, "ClientToken of a bulk-put token", rec, recs[3])
+		}
+		return err
+	}))
+	h.wantErr(ipam.ErrConflict, "InsertAllocations overlapping", bulk(func(tx ipam.BulkTx) error {
+		return tx.InsertAllocations([]*ipam.Allocation{newAlloc(p, allocID(p.ID, 9), "10.0.0.128/25")})
+	}))
+	h.wantErr(ipam.ErrConflict, "PutClientTokens of a recorded token", bulk(func(tx ipam.BulkTx) error {
+		return tx.PutClientTokens(recs[:1])
+	}))
+}
