@@ -71,6 +71,7 @@ func withStore(cfg *serveConfig, fn func(ctx context.Context, store ipam.Store, 
 }
 
 func statsLine(s dump.Stats) string {
-	return fmt.Sprintf("%d IPAMs, %d scopes, %d pools, %d pool CIDRs, %d allocations, %d client tokens",
-		s[dump.KindIPAM], s[dump.KindScope], s[dump.KindPool], s[dump.KindPoolCIDR], s[dump.KindAllocation], s[dump.KindClientToken])
+	return fmt.Sprintf("%d IPAMs, %d scopes, %d pools, %d pool CIDRs, %d VPCs, %d subnets, %d allocations, %d client tokens",
+		s[dump.KindIPAM], s[dump.KindScope], s[dump.KindPool], s[dump.KindPoolCIDR], s[dump.KindVPC], s[dump.KindSubnet],
+		s[dump.KindAllocation], s[dump.KindClientToken])
 }

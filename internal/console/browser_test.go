@@ -244,6 +244,13 @@ func TestBrowserAllocate(t *testing.T) {
 	if got := tb.text("#pool-id"); got != w.Child {
 		t.Errorf("child pool page shows %q", got)
 	}
+	// The VPCs, from the header's link.
+	vpc, _, _ := e.seedVPC(t, w)
+	tb.do(chromedp.Click(chromedp.ID("nav-vpcs")), chromedp.WaitVisible(chromedp.CSS(".card.vpc")))
+	tb.shot("09-vpcs")
+	if got := tb.text(".card.vpc h2"); got != vpc {
+		t.Errorf("VPC page shows %q, want %s", got, vpc)
+	}
 }
 
 // A second account signs in and sees none of the first's pools, and is

@@ -91,6 +91,7 @@ func New(cfg Config) *Console {
 	m.HandleFunc("GET /console/{$}", c.page(c.home))
 	m.HandleFunc("GET /console/scopes/{id}", c.page(c.scope))
 	m.HandleFunc("GET /console/pools/{id}", c.page(c.pool))
+	m.HandleFunc("GET /console/vpcs", c.page(c.vpcs))
 	m.HandleFunc("POST /console/pools/{id}/allocate", c.form(c.signedIn(c.allocate)))
 	m.HandleFunc("POST /console/pools/{id}/release", c.form(c.signedIn(c.release)))
 	m.HandleFunc("POST /console/pools/{id}/provision", c.form(c.signedIn(c.provision)))

@@ -67,7 +67,7 @@ func level(r float64) string {
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin", "home", "scope", "pool", "error"} {
+	for _, name := range []string{"signin", "home", "scope", "pool", "vpcs", "error"} {
 		pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}

@@ -81,51 +81,54 @@ func Export(ctx context.Context, s ipam.Store, out io.Writer) (Stats, error) {
 // new entry (after what it refers to).
 var exportKinds = []func(tx ipam.BulkTx, w *writer) error{
 	exportDocs,
+	exportVPCs,
 	exportAllocations,
 	exportClientTokens,
 }
 
+// writeAll writes every row list returns as records of kind.
+func writeAll[T any](w *writer, kind string, list func() ([]*T, error)) error {
+	rows, err := list()
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := w.record(kind, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // exportDocs writes IPAMs, scopes, pools and every pool's CIDRs.
 func exportDocs(tx ipam.BulkTx, w *writer) error {
-	ipams, err := tx.ListAllIPAMs()
-	if err != nil {
+	if err := writeAll(w, KindIPAM, tx.ListAllIPAMs); err != nil {
 		return err
 	}
-	for _, i := range ipams {
-		if err := w.record(KindIPAM, i); err != nil {
-			return err
-		}
-	}
-	scopes, err := tx.ListAllScopes()
-	if err != nil {
+	if err := writeAll(w, KindScope, tx.ListAllScopes); err != nil {
 		return err
-	}
-	for _, s := range scopes {
-		if err := w.record(KindScope, s); err != nil {
-			return err
-		}
 	}
 	pools, err := tx.ListAllPools()
 	if err != nil {
 		return err
 	}
-	for _, p := range pools {
-		if err := w.record(KindPool, p); err != nil {
-			return err
-		}
+	if err := writeAll(w, KindPool, func() ([]*ipam.Pool, error) { return pools, nil }); err != nil {
+		return err
 	}
 	for _, p := range pools {
-		cs, err := tx.ListPoolCIDRs(p.ID)
-		if err != nil {
+		if err := writeAll(w, KindPoolCIDR, func() ([]*ipam.PoolCIDR, error) { return tx.ListPoolCIDRs(p.ID) }); err != nil {
 			return err
-		}
-		for _, c := range cs {
-			if err := w.record(KindPoolCIDR, c); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
+}
+
+// exportVPCs writes every VPC, then every subnet (a subnet names its VPC).
+func exportVPCs(tx ipam.BulkTx, w *writer) error {
+	if err := writeAll(w, KindVPC, tx.ListAllVPCs); err != nil {
+		return err
+	}
+	return writeAll(w, KindSubnet, tx.ListAllSubnets)
 }
 
 // exportAllocations pages through each pool's allocations in listing order.

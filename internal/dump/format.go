@@ -14,9 +14,9 @@
 // byte before it (header included): a truncated dump has no end line, an
 // edited one fails the checksum, and Import loads nothing from either (one
 // transaction). Kinds are written in dependency order (ipam, scope, pool,
-// pool_cidr, allocation, client_token). New kinds (VPCs, subnets, address
-// history) are new lines with new k values: add a writer to exportKinds and
-// a loader to loaders, and bump Version only if an old reader must refuse
+// pool_cidr, vpc, subnet, allocation, client_token). A new kind (address
+// history, say) is new lines with a new k value: add a writer to
+// exportKinds and a loader to loaders, and bump Version only if an old reader must refuse
 // the dump; an importer refuses a kind it does not know rather than drop
 // data silently.
 //
@@ -41,6 +41,8 @@ const (
 	KindScope       = "scope"
 	KindPool        = "pool"
 	KindPoolCIDR    = "pool_cidr"
+	KindVPC         = "vpc"
+	KindSubnet      = "subnet"
 	KindAllocation  = "allocation"
 	KindClientToken = "client_token"
 	kindEnd         = "end"

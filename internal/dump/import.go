@@ -41,6 +41,8 @@ var loaders = map[string]func(l *loader, v []byte) error{
 	KindScope:       loadDoc(func(tx ipam.BulkTx, s *ipam.Scope) error { return tx.InsertScope(s) }),
 	KindPool:        loadDoc(func(tx ipam.BulkTx, p *ipam.Pool) error { return tx.InsertPool(p) }),
 	KindPoolCIDR:    loadDoc(func(tx ipam.BulkTx, c *ipam.PoolCIDR) error { return tx.InsertPoolCIDR(c) }),
+	KindVPC:         loadDoc(func(tx ipam.BulkTx, v *ipam.VPC) error { return tx.InsertVPC(v) }),
+	KindSubnet:      loadDoc(func(tx ipam.BulkTx, s *ipam.Subnet) error { return tx.InsertSubnet(s) }),
 	KindAllocation:  loadAllocation,
 	KindClientToken: loadClientToken,
 }

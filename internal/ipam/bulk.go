@@ -9,6 +9,10 @@ type BulkTx interface {
 	// by id.
 	ListAllIPAMs() ([]*IPAM, error)
 	ListAllScopes() ([]*Scope, error)
+	// ListAllVPCs and ListAllSubnets return every account's VPCs and
+	// subnets, ascending by id.
+	ListAllVPCs() ([]*VPC, error)
+	ListAllSubnets() ([]*Subnet, error)
 	// ListAllClientTokens returns up to limit client-token records of every
 	// account after the cursor after ("" for the first page), in an order of
 	// the store's choosing, and the cursor of the last one returned ("" when
@@ -21,6 +25,7 @@ type BulkTx interface {
 	// PutClientTokens records many tokens, as many PutClientToken calls would.
 	PutClientTokens(recs []*TokenRecord) error
 	// Empty reports whether the store holds no IPAM, scope, pool, pool CIDR,
-	// allocation or client token (a pagination token key does not count).
+	// allocation, VPC, subnet or client token (a pagination token key does
+	// not count).
 	Empty() (bool, error)
 }

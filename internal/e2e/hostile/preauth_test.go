@@ -31,6 +31,7 @@ func TestBadSignatureFlood(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{Sources: lim})
 
 	const workers, perWorker, goodCalls = 8, 250, 200
+	start := time.Now()
 	attacker := &ec2raw.Client{URL: srv.URL, AccessKey: "test", Secret: "wrong", HTTP: testserver.HTTPFrom("127.0.0.3")}
 	var verified, refused atomic.Int64
 	var wg sync.WaitGroup
@@ -70,8 +71,11 @@ func TestBadSignatureFlood(t *testing.T) {
 		t.Errorf("%d flood answers counted, want %d", n, workers*perWorker)
 	}
 	logs := srv.Logs()
-	if n := strings.Count(logs, "remote=127.0.0.3"); n > 3 {
-		t.Errorf("the flood of %d requests wrote %d log lines, want at most 3 in a window", workers*perWorker, n)
+	// At most 3 lines per 10 s window of the log sampler (real time: a
+	// slow machine may see the flood span two windows).
+	windows := int(time.Since(start)/(10*time.Second)) + 1
+	if n := strings.Count(logs, "remote=127.0.0.3"); n > 3*windows {
+		t.Errorf("the flood of %d requests wrote %d log lines in %d window(s), want at most 3 a window", workers*perWorker, n, windows)
 	}
 	if n := strings.Count(logs, "remote=127.0.0.2"); n != goodCalls {
 		t.Errorf("%d log lines for %d well-signed calls", n, goodCalls)

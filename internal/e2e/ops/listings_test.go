@@ -20,6 +20,7 @@ type world struct {
 	// tokened is an allocation made with a ClientToken: a retry on the
 	// target must answer it again.
 	token string
+	desc  string // the tokened allocation's description
 	first *types.IpamPoolAllocation
 }
 
@@ -35,10 +36,10 @@ func must[T any](v T, err error) T {
 // build makes IPAMs' worth of state through the API: an IPAM with tags,
 // an extra scope, IPv4 and IPv6 pools, a nested pool, provisioned and
 // deprovisioned CIDRs, allocations with descriptions (one released, one
-// with a ClientToken).
+// with a ClientToken), VPCs (one from the pool) and subnets.
 func build(t *testing.T, c *ec2.Client) *world {
 	ctx := context.Background()
-	w := &world{token: "token-first-answer"}
+	w := &world{token: "token-first-answer", desc: "tokened"}
 	tags := []types.TagSpecification{{ResourceType: types.ResourceTypeIpam, Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("net")}}}}
 	ip := must(c.CreateIpam(ctx, &ec2.CreateIpamInput{Description: aws.String("lab"), TagSpecifications: tags,
 		OperatingRegions: []types.AddIpamOperatingRegion{{RegionName: aws.String("us-east-1")}, {RegionName: aws.String("eu-west-1")}}})).Ipam
@@ -57,7 +58,7 @@ func build(t *testing.T, c *ec2.Client) *world {
 	must(c.ProvisionIpamPoolCidr(ctx, &ec2.ProvisionIpamPoolCidrInput{IpamPoolId: v6, Cidr: aws.String("fd00:1::/48")}))
 	w.pools = []string{*v4, *child, *v6}
 	w.first = must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: v4, ClientToken: aws.String(w.token),
-		Description: aws.String("tokened")})).IpamPoolAllocation
+		Description: aws.String(w.desc)})).IpamPoolAllocation
 	var release *types.IpamPoolAllocation
 	for i := range 25 {
 		a := must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: v4,
@@ -68,6 +69,12 @@ func build(t *testing.T, c *ec2.Client) *world {
 		must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: child, NetmaskLength: aws.Int32(28)}))
 		must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: v6, NetmaskLength: aws.Int32(64)}))
 	}
+	vpc := must(c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("172.16.0.0/16")})).Vpc
+	must(c.AssociateVpcCidrBlock(ctx, &ec2.AssociateVpcCidrBlockInput{VpcId: vpc.VpcId, CidrBlock: aws.String("172.17.0.0/16")}))
+	must(c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("172.16.1.0/24"),
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeSubnet, Tags: []types.Tag{{Key: aws.String("tier"), Value: aws.String("web")}}}}}))
+	must(c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("172.17.0.0/20")}))
+	must(c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: v4, Ipv4NetmaskLength: aws.Int32(22)}))
 	must(c.ReleaseIpamPoolAllocation(ctx, &ec2.ReleaseIpamPoolAllocationInput{IpamPoolId: v4,
 		IpamPoolAllocationId: release.IpamPoolAllocationId, Cidr: release.Cidr}))
 	return w
@@ -88,6 +95,8 @@ func listings(t *testing.T, c *ec2.Client, w *world) map[string]string {
 	put("DescribeIpams", must(c.DescribeIpams(ctx, &ec2.DescribeIpamsInput{})).Ipams)
 	put("DescribeIpamScopes", must(c.DescribeIpamScopes(ctx, &ec2.DescribeIpamScopesInput{})).IpamScopes)
 	put("DescribeIpamPools", must(c.DescribeIpamPools(ctx, &ec2.DescribeIpamPoolsInput{})).IpamPools)
+	put("DescribeVpcs", must(c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})).Vpcs)
+	put("DescribeSubnets", must(c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{})).Subnets)
 	put("DescribeTags", must(c.DescribeTags(ctx, &ec2.DescribeTagsInput{})).Tags)
 	for _, p := range w.pools {
 		put("GetIpamPoolCidrs "+p, must(c.GetIpamPoolCidrs(ctx, &ec2.GetIpamPoolCidrsInput{IpamPoolId: &p})).IpamPoolCidrs)
@@ -125,7 +134,7 @@ func sameListings(t *testing.T, what string, want, got map[string]string) {
 func stillWorks(t *testing.T, c *ec2.Client, w *world) {
 	ctx := context.Background()
 	again := must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: &w.pools[0],
-		ClientToken: aws.String(w.token), Description: aws.String("tokened")})).IpamPoolAllocation
+		ClientToken: aws.String(w.token), Description: aws.String(w.desc)})).IpamPoolAllocation
 	if *again.IpamPoolAllocationId != *w.first.IpamPoolAllocationId || *again.Cidr != *w.first.Cidr {
 		t.Errorf("ClientToken retry on the target = %s %s, first answer %s %s",
 			*again.IpamPoolAllocationId, *again.Cidr, *w.first.IpamPoolAllocationId, *w.first.Cidr)

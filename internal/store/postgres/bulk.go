@@ -22,6 +22,14 @@ func (t *tx) ListAllScopes() ([]*ipam.Scope, error) {
 
 // ListAllClientTokens pages in primary-key order; the cursor is the last
 // key, [owner, action, token], as JSON.
+func (t *tx) ListAllVPCs() ([]*ipam.VPC, error) {
+	return listDocs[ipam.VPC](t, "SELECT doc FROM vpcs ORDER BY id")
+}
+
+func (t *tx) ListAllSubnets() ([]*ipam.Subnet, error) {
+	return listDocs[ipam.Subnet](t, "SELECT doc FROM subnets ORDER BY id")
+}
+
 func (t *tx) ListAllClientTokens(after string, limit int) ([]*ipam.TokenRecord, string, error) {
 	var key [3]string
 	if after != "" {
@@ -75,6 +83,7 @@ func (t *tx) PutClientTokens(recs []*ipam.TokenRecord) error {
 func (t *tx) Empty() (bool, error) {
 	var found bool
 	err := t.queryRow(`SELECT EXISTS (SELECT FROM ipams) OR EXISTS (SELECT FROM scopes) OR EXISTS (SELECT FROM pools)
-		OR EXISTS (SELECT FROM pool_cidrs) OR EXISTS (SELECT FROM allocations) OR EXISTS (SELECT FROM client_tokens)`, nil, &found)
+		OR EXISTS (SELECT FROM pool_cidrs) OR EXISTS (SELECT FROM allocations) OR EXISTS (SELECT FROM client_tokens)
+		OR EXISTS (SELECT FROM vpcs) OR EXISTS (SELECT FROM subnets)`, nil, &found)
 	return !found, err
 }

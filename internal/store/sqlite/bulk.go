@@ -20,6 +20,14 @@ func (t *tx) ListAllScopes() ([]*ipam.Scope, error) {
 
 // ListAllClientTokens pages in rowid order (insertion order), the table's
 // own: no sort, whatever its size. The cursor is the last rowid.
+func (t *tx) ListAllVPCs() ([]*ipam.VPC, error) {
+	return listDocs[ipam.VPC](t, `SELECT doc FROM vpcs ORDER BY id`)
+}
+
+func (t *tx) ListAllSubnets() ([]*ipam.Subnet, error) {
+	return listDocs[ipam.Subnet](t, `SELECT doc FROM subnets ORDER BY id`)
+}
+
 func (t *tx) ListAllClientTokens(after string, limit int) ([]*ipam.TokenRecord, string, error) {
 	var from int64
 	if after != "" {
@@ -72,6 +80,7 @@ func (t *tx) PutClientTokens(recs []*ipam.TokenRecord) error {
 func (t *tx) Empty() (bool, error) {
 	var found int
 	err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM ipams) OR EXISTS (SELECT 1 FROM scopes) OR EXISTS (SELECT 1 FROM pools)
-		OR EXISTS (SELECT 1 FROM pool_cidrs) OR EXISTS (SELECT 1 FROM allocations) OR EXISTS (SELECT 1 FROM client_tokens)`).Scan(&found)
+		OR EXISTS (SELECT 1 FROM pool_cidrs) OR EXISTS (SELECT 1 FROM allocations) OR EXISTS (SELECT 1 FROM client_tokens)
+		OR EXISTS (SELECT 1 FROM vpcs) OR EXISTS (SELECT 1 FROM subnets)`).Scan(&found)
 	return found == 0, mapErr(err)
 }
