@@ -107,3 +107,38 @@ func testBulk(_ *testing.T, h *harness) {
 		return tx.PutClientTokens(recs[:1])
 	}))
 }
+
+// testBulkVPCs: ListAllVPCs and ListAllSubnets see every account's rows by
+// id, and a store holding only a VPC is not Empty.
+func testBulkVPCs(t *testing.T, h *harness) {
+	mine, theirs := fullVPC("111111111111", "vpc-b", 1), fullVPC("222222222222", "vpc-a", 2)
+	h.update(insertVPCs(mine))
+	h.view(bulk(func(tx ipam.BulkTx) error {
+		empty, err := tx.Empty()
+		if err == nil && empty {
+			t.Error("Empty of a store holding a VPC = true")
+		}
+		return err
+	}))
+	h.update(insertVPCs(theirs))
+	h.update(insertSubnets(fullSubnet(theirs, "subnet-b", "10.2.1.0/24", ""), fullSubnet(mine, "subnet-a", "10.1.1.0/24", "")))
+	h.view(bulk(func(tx ipam.BulkTx) error {
+		vpcs, err := tx.ListAllVPCs()
+		if err != nil {
+			return err
+		}
+		if len(vpcs) != 2 || vpcs[0].ID != "vpc-a" || vpcs[1].ID != "vpc-b" {
+			t.Errorf("ListAllVPCs = %d rows, want vpc-a and vpc-b of both accounts", len(vpcs))
+		} else {
+			equal(t, "ListAllVPCs vpc-b", vpcs[1], mine)
+		}
+		subnets, err := tx.ListAllSubnets()
+		if err != nil {
+			return err
+		}
+		if len(subnets) != 2 || subnets[0].ID != "subnet-a" || subnets[1].OwnerID != "222222222222" {
+			t.Errorf("ListAllSubnets = %d rows, want subnet-a and subnet-b of both accounts", len(subnets))
+		}
+		return nil
+	}))
+}

@@ -82,6 +82,7 @@ var cases = []testCase{
 	{"View", testView},
 	{"ConcurrentUpdate", testConcurrentUpdate},
 	{"Bulk", testBulk},
+	{"BulkVPCs", testBulkVPCs},
 	{"Durability", testDurability},
 	{"Closed", testClosed},
 }
