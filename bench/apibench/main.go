@@ -26,17 +26,10 @@ package main
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -45,11 +38,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/jackc/pgx/v5"
 	goipam "github.com/metal-stack/go-ipam"
+
+	"github.com/ipamd/ipamd/bench/internal/harness"
 )
 
 type config struct {
@@ -66,10 +59,7 @@ type config struct {
 
 func main() {
 	var c config
-	def := os.Getenv("IPAMD_TEST_DATABASE_URL")
-	if def == "" {
-		def = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
+	def := harness.DefaultDatabaseURL()
 	var scen string
 	flag.StringVar(&c.admin, "database-url", def, "admin URL of the PostgreSQL server (databases are created and dropped)")
 	flag.IntVar(&c.clients, "clients", 16, "concurrent clients")
@@ -114,7 +104,7 @@ func run(c config) error {
 		case "pg-1node", "pg-3nodes", "sqlite":
 			if bin == "" {
 				bin = filepath.Join(tmp, "ipamd")
-				out, err := buildIpamd(bin)
+				out, err := harness.BuildIpamd(bin)
 				if err != nil {
 					return fmt.Errorf("go build: %v\n%s", err, out)
 				}
@@ -154,18 +144,6 @@ func run(c config) error {
 		}
 	}
 	return nil
-}
-
-// buildIpamd builds cmd/ipamd in the root module (which this one replaces
-// in), with the root module's go.mod and go.sum.
-func buildIpamd(bin string) ([]byte, error) {
-	root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/ipamd/ipamd").Output()
-	if err != nil {
-		return nil, fmt.Errorf("go list: %w", err)
-	}
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/ipamd")
-	cmd.Dir = strings.TrimSpace(string(root))
-	return cmd.CombinedOutput()
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
@@ -240,135 +218,13 @@ func measure(c config, fn func(client int) error) result {
 	return r
 }
 
-// newDatabase creates a fresh database and returns its URL and a drop func.
-func newDatabase(admin string) (*url.URL, func(), error) {
-	u, err := url.Parse(admin)
-	if err != nil {
-		return nil, nil, err
-	}
-	var b [6]byte
-	_, _ = crand.Read(b[:])
-	name := "apibench_" + hex.EncodeToString(b[:])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return nil, nil, err
-	}
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "drop database:", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			fmt.Fprintln(os.Stderr, "drop database:", err)
-		}
-	}
-	v := *u
-	v.Path = "/" + name
-	return &v, drop, nil
-}
-
-type node struct {
-	addr string
-	cmd  *exec.Cmd
-	done chan error
-}
-
-func startNode(bin, logPath string, args ...string) (*node, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", addr}, args...)...)
-	cmd.Env = append(os.Environ(), "IPAMD_CREDENTIALS=", "IPAMD_DATABASE_URL=", "IPAMD_DATA_DIR=")
-	if logPath != "" {
-		f, err := os.Create(logPath)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		cmd.Stderr = f
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	n := &node{addr: addr, cmd: cmd, done: make(chan error, 1)}
-	go func() { n.done <- cmd.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return n, nil
-			}
-		}
-		select {
-		case err := <-n.done:
-			return nil, fmt.Errorf("ipamd exited: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			n.stop()
-			return nil, errors.New("ipamd not healthy after 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (n *node) stop() {
-	_ = n.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-n.done:
-	case <-time.After(10 * time.Second):
-		_ = n.cmd.Process.Kill()
-		<-n.done
-	}
-}
-
-func newClient(addr string) *ec2.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 4
-	return ec2.New(ec2.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String("http://" + addr),
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: plainBody{tr}, Timeout: time.Minute},
-	})
-}
-
-// plainBody hands request bodies to net/http as plain readers, avoiding the
-// SDK's loopback body race (see internal/testserver.OwnBody; not imported
-// here, since testserver would drag the SQLite store into this module).
-type plainBody struct{ next http.RoundTripper }
-
-func (p plainBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = struct{ io.ReadCloser }{r.Body} // hides WriteTo
-	}
-	return p.next.RoundTrip(r)
-}
-
 func runIpamd(c config, scenario, bin, tmp string) (result, error) {
 	var args [][]string
 	switch scenario {
 	case "sqlite":
-		args = [][]string{{"--data-dir", filepath.Join(tmp, "sqlite-"+randHex())}}
+		args = [][]string{{"--data-dir", filepath.Join(tmp, "sqlite-"+harness.RandHex(4))}}
 	default:
-		u, drop, err := newDatabase(c.admin)
+		u, drop, err := harness.NewDatabase(c.admin, "apibench")
 		if err != nil {
 			return result{}, err
 		}
@@ -381,10 +237,10 @@ func runIpamd(c config, scenario, bin, tmp string) (result, error) {
 			args = append(args, []string{"--database-url", u.String()})
 		}
 	}
-	var nodes []*node
+	var nodes []*harness.Node
 	defer func() {
 		for _, n := range nodes {
-			n.stop()
+			n.Stop()
 		}
 	}()
 	for i, a := range args {
@@ -396,14 +252,14 @@ func runIpamd(c config, scenario, bin, tmp string) (result, error) {
 		if c.keepLogs != "" {
 			logPath = filepath.Join(c.keepLogs, fmt.Sprintf("%s-node%d.log", scenario, i))
 		}
-		n, err := startNode(bin, logPath, a...)
+		n, err := harness.StartNode(bin, logPath, a...)
 		if err != nil {
 			return result{}, err
 		}
 		nodes = append(nodes, n)
 	}
 	ctx := context.Background()
-	admin := newClient(nodes[0].addr)
+	admin := harness.NewClient(nodes[0].Addr)
 	ip, err := admin.CreateIpam(ctx, &ec2.CreateIpamInput{})
 	if err != nil {
 		return result{}, err
@@ -423,7 +279,7 @@ func runIpamd(c config, scenario, bin, tmp string) (result, error) {
 	}
 	clients := make([]*ec2.Client, c.clients)
 	for i := range clients {
-		clients[i] = newClient(nodes[i%len(nodes)].addr)
+		clients[i] = harness.NewClient(nodes[i%len(nodes)].Addr)
 	}
 	return measure(c, func(i int) error {
 		_, err := clients[i].AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: pools[i%len(pools)],
@@ -436,7 +292,7 @@ func runIpamd(c config, scenario, bin, tmp string) (result, error) {
 // library: AcquireChildPrefix of a /28 from 10.0.0.0/8 (one parent per
 // pool), with no HTTP in between.
 func runGoIPAM(c config) (result, error) {
-	u, drop, err := newDatabase(c.admin)
+	u, drop, err := harness.NewDatabase(c.admin, "apibench")
 	if err != nil {
 		return result{}, err
 	}
@@ -464,10 +320,4 @@ func runGoIPAM(c config) (result, error) {
 		_, err := ip.AcquireChildPrefix(ctx, parents[i%len(parents)], 28)
 		return err
 	}), nil
-}
-
-func randHex() string {
-	var b [4]byte
-	_, _ = crand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -214,15 +214,8 @@ func (s *Service) getScope(tx Tx, c Caller, id string) (*Scope, error) {
 	if err != nil {
 		return nil, err
 	}
-	pools, err := tx.ListPools(c.AccountID)
-	if err != nil {
+	if sc.PoolCount, err = tx.CountPools(c.AccountID, sc.ID); err != nil {
 		return nil, err
-	}
-	sc.PoolCount = 0
-	for _, p := range pools {
-		if p.ScopeID == sc.ID {
-			sc.PoolCount++
-		}
 	}
 	return sc, nil
 }

@@ -73,6 +73,9 @@ type Tx interface {
 	// wrote then spends no extra round trip holding the pool's lock.
 	LockPoolChanges(owner, id string, since int64) (*Pool, []PoolVersion, error)
 	ListPools(owner string) ([]*Pool, error) // ascending by id
+	// CountPools is how many pools the scope has (resource planning pools
+	// included): the pools-per-scope quota without reading every pool.
+	CountPools(owner, scopeID string) (int, error)
 	// ListAllPools returns every account's pools, ascending by id: what a
 	// node reads to load every pool's space for monitoring.
 	ListAllPools() ([]*Pool, error)
@@ -138,6 +141,9 @@ type Tx interface {
 	// a block of another subnet of the same VPC: the backstop behind the
 	// service's check, holding across nodes and concurrent transactions.
 	InsertSubnet(s *Subnet) error
+	// LockSubnet is GetSubnet that also keeps every other LockSubnet of the
+	// subnet, and its deletion, waiting until this transaction ends.
+	LockSubnet(owner, id string) (*Subnet, error)
 	UpdateSubnet(s *Subnet) error // attributes and tags; blocks never change
 	DeleteSubnet(id string) error
 	GetSubnet(owner, id string) (*Subnet, error)

@@ -166,6 +166,14 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 		return sn, nil
 	}
 	err = s.update(ctx, func(tx Tx, o *op) error {
+		// Pools before VPCs (vpcs.go): lock both pools, then share the VPC.
+		var refs []poolRef
+		for _, b := range pooled {
+			refs = append(refs, poolRef{b.family == "ipv6", b.poolID})
+		}
+		if _, err := s.lockPools(tx, o, c, refs); err != nil {
+			return err
+		}
 		v, err := checkExplicit(tx)
 		if err != nil {
 			return err
@@ -187,7 +195,14 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 		if in.DryRun {
 			return errDryRun
 		}
-		return subnetConflict(tx.InsertSubnet(sn), sn)
+		err = tx.InsertSubnet(sn)
+		if len(explicit) == 0 {
+			// Only pooled blocks: a lost race is no refusal; Service.update
+			// runs the transaction again and the pools choose around the
+			// winner.
+			return err
+		}
+		return subnetConflict(err, sn)
 	})
 	if err != nil {
 		return nil, err
@@ -256,6 +271,17 @@ func subnetPoolAvoid(tx Tx, c Caller, v *VPC, p *Pool, family string) ([]netip.P
 	return avoid, nil
 }
 
+// lockSubnet reads one of the caller's subnets for a read-modify-write:
+// locked, so two writers on two nodes cannot lose each other's change, and
+// a subnet deleted meanwhile is not found.
+func lockSubnet(tx Tx, c Caller, id string) (*Subnet, error) {
+	if id == "" {
+		return nil, missing("SubnetId")
+	}
+	sn, err := tx.LockSubnet(c.AccountID, id)
+	return sn, notFoundAs(err, subnetNotFound(id))
+}
+
 // getSubnet reads one of the caller's subnets.
 func getSubnet(tx Tx, c Caller, id string) (*Subnet, error) {
 	if id == "" {
@@ -322,7 +348,7 @@ func (s *Service) ModifySubnetAttribute(ctx context.Context, c Caller, in Modify
 		return errorf(CodeUnsupported, "Customer-owned IP pools and LNI device indexes belong to Outposts, which ipamd does not have.")
 	}
 	return s.update(ctx, func(tx Tx, _ *op) error {
-		sn, err := getSubnet(tx, c, in.SubnetID)
+		sn, err := lockSubnet(tx, c, in.SubnetID)
 		if err != nil {
 			return err
 		}
@@ -330,7 +356,7 @@ func (s *Service) ModifySubnetAttribute(ctx context.Context, c Caller, in Modify
 			return invalidValue("The subnet '%s' has no IPv6 CIDR block, so it cannot assign IPv6 addresses on creation.", sn.ID)
 		}
 		changes[0](&sn.Attrs)
-		return tx.UpdateSubnet(sn)
+		return notFoundAs(tx.UpdateSubnet(sn), subnetNotFound(sn.ID))
 	})
 }
 

@@ -107,7 +107,7 @@ func (s *Service) retag(ctx context.Context, c Caller, ids []string, dryRun bool
 				}
 				writes = append(writes, func() error { return tx.UpdateVPC(x) })
 			case "subnet":
-				x, err := getSubnet(tx, c, id)
+				x, err := lockSubnet(tx, c, id)
 				if err != nil {
 					return err
 				}

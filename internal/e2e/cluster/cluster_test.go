@@ -13,12 +13,19 @@ import (
 // database.
 func pgNodes(t *testing.T, n int) []*node {
 	t.Helper()
+	nodes, _ := pgNodesDB(t, n)
+	return nodes
+}
+
+// pgNodesDB is pgNodes that also returns the database's URL.
+func pgNodesDB(t *testing.T, n int) ([]*node, string) {
+	t.Helper()
 	db := newDatabase(t).String()
 	var nodes []*node
 	for i := range n {
 		nodes = append(nodes, startNode(t, "node"+string(rune('0'+i)), "--database-url", db, "--max-pools", "500"))
 	}
-	return nodes
+	return nodes, db
 }
 
 // TestThreeNodesNoOverlap: three nodes on one PostgreSQL database, 16

@@ -176,17 +176,14 @@ func (l *ledger) total(o outcome) int {
 // loadClient is one SDK client with its own random mix and its own
 // allocations to release.
 type loadClient struct {
-	id    int
-	node  *node
-	c     *ec2.Client
-	pol   policy
-	w     *world
-	l     *ledger
-	rng   *rand.Rand
-	seq   int
-	live  []alloc
-	kids  []*kid
-	fault time.Time // last transport error: back off a little while a node is down
+	caller
+	id   int
+	c    *ec2.Client
+	w    *world
+	rng  *rand.Rand
+	seq  int
+	live []alloc
+	kids []*kid
 }
 
 type kid struct {
@@ -210,15 +207,29 @@ type loadConfig struct {
 func runLoad(t *testing.T, w *world, cfg loadConfig) *ledger {
 	t.Helper()
 	l := newLedger()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range cfg.clients {
+	el := drive(cfg.clients, cfg.duration, cfg.during, func(i int) func() {
 		n := cfg.nodes[i%len(cfg.nodes)]
-		lc := &loadClient{id: i, node: n, c: newClient(n.url()), w: w, l: l,
+		lc := &loadClient{id: i, caller: caller{node: n, l: l}, c: newClient(n.url()), w: w,
 			rng: rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))}
 		if cfg.policy != nil {
 			lc.pol = cfg.policy(n)
 		}
+		return lc.step
+	})
+	t.Logf("load: %d clients on %d nodes for %v: %d acknowledged operations (%.0f/s), %d unknown\n%s",
+		cfg.clients, len(cfg.nodes), el.Round(time.Millisecond), l.total(acked),
+		float64(l.total(acked))/el.Seconds(), l.total(unknown), l.summary())
+	return l
+}
+
+// drive runs clients goroutines, each calling its step (made by mk) over
+// and over, until d is over and during (if any) returned; it returns how
+// long they ran.
+func drive(clients int, d time.Duration, during func(), mk func(i int) func()) time.Duration {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range clients {
+		step := mk(i)
 		wg.Go(func() {
 			for {
 				select {
@@ -226,29 +237,23 @@ func runLoad(t *testing.T, w *world, cfg loadConfig) *ledger {
 					return
 				default:
 				}
-				lc.step()
+				step()
 			}
 		})
 	}
 	start := time.Now()
-	timer := time.NewTimer(cfg.duration)
-	if cfg.during != nil {
-		cfg.during()
+	timer := time.NewTimer(d)
+	if during != nil {
+		during()
 	}
 	<-timer.C
 	close(stop)
 	wg.Wait()
-	el := time.Since(start)
-	t.Logf("load: %d clients on %d nodes for %v: %d acknowledged operations (%.0f/s), %d unknown\n%s",
-		cfg.clients, len(cfg.nodes), el.Round(time.Millisecond), l.total(acked),
-		float64(l.total(acked))/el.Seconds(), l.total(unknown), l.summary())
-	return l
+	return time.Since(start)
 }
 
 func (lc *loadClient) step() {
-	if !lc.fault.IsZero() && time.Since(lc.fault) < 20*time.Millisecond {
-		time.Sleep(20 * time.Millisecond)
-	}
+	lc.backoff()
 	r := lc.rng.Float64()
 	releaseShare := 0.2
 	if len(lc.live) > 40 {
@@ -266,15 +271,32 @@ func (lc *loadClient) step() {
 	}
 }
 
+// caller is what every load client has: its node, the answers without a
+// definite outcome it tolerates, the ledger it notes answers in, and the
+// time of its last transport error.
+type caller struct {
+	node  *node
+	pol   policy
+	l     *ledger
+	fault time.Time
+}
+
 // result classifies err for op and records a bad answer. A transport error
 // also starts a short back-off.
-func (lc *loadClient) result(op string, err error, expected ...string) outcome {
-	o, msg := classify(err, lc.pol, expected...)
-	lc.l.note(op, o, lc.node.name, msg)
+func (cl *caller) result(op string, err error, expected ...string) outcome {
+	o, msg := classify(err, cl.pol, expected...)
+	cl.l.note(op, o, cl.node.name, msg)
 	if o == unknown {
-		lc.fault = time.Now()
+		cl.fault = time.Now()
 	}
 	return o
+}
+
+// backoff waits a little after a transport error: the node may be down.
+func (cl *caller) backoff() {
+	if !cl.fault.IsZero() && time.Since(cl.fault) < 20*time.Millisecond {
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (lc *loadClient) pool() sharedPool { return lc.w.pools[lc.rng.IntN(len(lc.w.pools))] }

@@ -20,6 +20,7 @@ type world struct {
 	// tokened is an allocation made with a ClientToken: a retry on the
 	// target must answer it again.
 	token string
+	desc  string // the tokened allocation's description
 	first *types.IpamPoolAllocation
 }
 
@@ -38,7 +39,7 @@ func must[T any](v T, err error) T {
 // with a ClientToken), VPCs (one from the pool) and subnets.
 func build(t *testing.T, c *ec2.Client) *world {
 	ctx := context.Background()
-	w := &world{token: "token-first-answer"}
+	w := &world{token: "token-first-answer", desc: "tokened"}
 	tags := []types.TagSpecification{{ResourceType: types.ResourceTypeIpam, Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("net")}}}}
 	ip := must(c.CreateIpam(ctx, &ec2.CreateIpamInput{Description: aws.String("lab"), TagSpecifications: tags,
 		OperatingRegions: []types.AddIpamOperatingRegion{{RegionName: aws.String("us-east-1")}, {RegionName: aws.String("eu-west-1")}}})).Ipam
@@ -57,7 +58,7 @@ func build(t *testing.T, c *ec2.Client) *world {
 	must(c.ProvisionIpamPoolCidr(ctx, &ec2.ProvisionIpamPoolCidrInput{IpamPoolId: v6, Cidr: aws.String("fd00:1::/48")}))
 	w.pools = []string{*v4, *child, *v6}
 	w.first = must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: v4, ClientToken: aws.String(w.token),
-		Description: aws.String("tokened")})).IpamPoolAllocation
+		Description: aws.String(w.desc)})).IpamPoolAllocation
 	var release *types.IpamPoolAllocation
 	for i := range 25 {
 		a := must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: v4,
@@ -133,7 +134,7 @@ func sameListings(t *testing.T, what string, want, got map[string]string) {
 func stillWorks(t *testing.T, c *ec2.Client, w *world) {
 	ctx := context.Background()
 	again := must(c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: &w.pools[0],
-		ClientToken: aws.String(w.token), Description: aws.String("tokened")})).IpamPoolAllocation
+		ClientToken: aws.String(w.token), Description: aws.String(w.desc)})).IpamPoolAllocation
 	if *again.IpamPoolAllocationId != *w.first.IpamPoolAllocationId || *again.Cidr != *w.first.Cidr {
 		t.Errorf("ClientToken retry on the target = %s %s, first answer %s %s",
 			*again.IpamPoolAllocationId, *again.Cidr, *w.first.IpamPoolAllocationId, *w.first.Cidr)

@@ -55,6 +55,12 @@ func (t *tx) GetPool(owner, id string) (*ipam.Pool, error) {
 	return p, nil
 }
 
+func (t *tx) CountPools(owner, scopeID string) (int, error) {
+	var n int
+	err := t.queryRow("SELECT count(*) FROM pools WHERE owner = $1 AND scope_id = $2", []any{owner, scopeID}, &n)
+	return n, err
+}
+
 const lockPoolSQL = "SELECT doc FROM pools WHERE id = $1 AND owner = $2 FOR UPDATE"
 
 // LockPool takes the pool's row lock: writers of one pool, on any node,

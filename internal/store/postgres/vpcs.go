@@ -14,31 +14,51 @@ import (
 
 // VPCs and subnets (migration 0006).
 
+// InsertVPC sends nothing itself: the VPC and its association rows wait in
+// next and go out with the following statement or COMMIT, so a batch of
+// CreateVpc calls under a pool's lock costs no round trip per VPC. They
+// can only be refused for a duplicate id (random 64-bit ids), which aborts
+// the transaction and fails it as ErrConflict when they go out.
 func (t *tx) InsertVPC(v *ipam.VPC) error {
 	doc, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if err := t.insert("vpc", v.ID, "INSERT INTO vpcs (id, owner, doc) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-		v.ID, v.OwnerID, doc); err != nil {
-		return err
+	if t.done {
+		return errTxDone
 	}
-	return t.putVPCCIDRs(v)
+	ids, cidrs := vpcCIDRColumns(v)
+	queue := func(b *pgx.Batch) {
+		b.Queue("INSERT INTO vpcs (id, owner, doc) VALUES ($1, $2, $3)", v.ID, v.OwnerID, doc)
+		b.Queue(insertVPCCIDRsSQL, ids, v.ID, v.OwnerID, cidrs)
+	}
+	if t.failed != nil || !t.sent {
+		// Aborted, or nothing went out yet (commit would send nothing): now.
+		return t.sendAll(queue)
+	}
+	queue(t.next)
+	return nil
+}
+
+const insertVPCCIDRsSQL = `INSERT INTO vpc_cidrs (association_id, vpc_id, owner, cidr)
+	SELECT a, $2, $3, c::cidr FROM unnest($1::text[], $4::text[]) AS u(a, c)`
+
+func vpcCIDRColumns(v *ipam.VPC) (ids, cidrs []string) {
+	ids = make([]string, len(v.CIDRs))
+	cidrs = make([]string, len(v.CIDRs))
+	for i, c := range v.CIDRs {
+		ids[i], cidrs[i] = c.AssociationID, c.CIDR.String()
+	}
+	return ids, cidrs
 }
 
 // putVPCCIDRs makes the VPC's association rows what its doc says.
 func (t *tx) putVPCCIDRs(v *ipam.VPC) error {
-	ids := make([]string, len(v.CIDRs))
-	cidrs := make([]string, len(v.CIDRs))
-	for i, c := range v.CIDRs {
-		ids[i], cidrs[i] = c.AssociationID, c.CIDR.String()
-	}
-	err := t.sendAll(func(b *pgx.Batch) {
+	ids, cidrs := vpcCIDRColumns(v)
+	return t.sendAll(func(b *pgx.Batch) {
 		b.Queue("DELETE FROM vpc_cidrs WHERE vpc_id = $1", v.ID)
-		b.Queue(`INSERT INTO vpc_cidrs (association_id, vpc_id, owner, cidr)
-			SELECT a, $2, $3, c::cidr FROM unnest($1::text[], $4::text[]) AS u(a, c)`, ids, v.ID, v.OwnerID, cidrs)
+		b.Queue(insertVPCCIDRsSQL, ids, v.ID, v.OwnerID, cidrs)
 	})
-	return err
 }
 
 func (t *tx) UpdateVPC(v *ipam.VPC) error {
@@ -187,9 +207,16 @@ func (t *tx) DeleteSubnet(id string) error {
 	return t.execOne("subnet", id, "DELETE FROM subnets WHERE id = $1", id)
 }
 
-func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
+func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) { return t.subnet(owner, id, "") }
+
+// LockSubnet takes the subnet's row lock: its read-modify-writes queue.
+func (t *tx) LockSubnet(owner, id string) (*ipam.Subnet, error) {
+	return t.subnet(owner, id, " FOR UPDATE")
+}
+
+func (t *tx) subnet(owner, id, lock string) (*ipam.Subnet, error) {
 	s := new(ipam.Subnet)
-	if err := t.getDoc("subnet", id, s, "SELECT doc FROM subnets WHERE id = $1 AND owner = $2", id, owner); err != nil {
+	if err := t.getDoc("subnet", id, s, "SELECT doc FROM subnets WHERE id = $1 AND owner = $2"+lock, id, owner); err != nil {
 		return nil, err
 	}
 	return s, nil

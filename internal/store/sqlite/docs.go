@@ -197,6 +197,12 @@ func (t *tx) ListAllPools() ([]*ipam.Pool, error) {
 	return listDocs[ipam.Pool](t, `SELECT doc FROM pools ORDER BY id`)
 }
 
+func (t *tx) CountPools(owner, scopeID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM pools WHERE scope_id = ? AND owner = ?`, scopeID, owner).Scan(&n)
+	return n, mapErr(err)
+}
+
 // Pool CIDRs.
 
 func (t *tx) InsertPoolCIDR(c *ipam.PoolCIDR) error {

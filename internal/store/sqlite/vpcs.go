@@ -218,6 +218,9 @@ func (t *tx) DeleteSubnet(id string) error {
 	return t.execOne("subnet", id, `DELETE FROM subnets WHERE id = ?`, id)
 }
 
+// LockSubnet is GetSubnet: an Update already holds SQLite's only write lock.
+func (t *tx) LockSubnet(owner, id string) (*ipam.Subnet, error) { return t.GetSubnet(owner, id) }
+
 func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
 	s := new(ipam.Subnet)
 	if err := t.getDoc(s, "subnet", id, `SELECT doc FROM subnets WHERE id = ? AND owner = ?`, id, owner); err != nil {

@@ -46,3 +46,7 @@ CREATE TABLE subnet_blocks (
         vpc_id WITH =, family(cidr) WITH =, numrange(lo, hi, '[]') WITH &&)
 );
 CREATE INDEX subnet_blocks_subnet ON subnet_blocks (subnet_id);
+
+-- The pools-per-scope quota counts a scope's pools (CountPools) on every
+-- CreateIpamPool; with a planning pool per VPC there are thousands.
+CREATE INDEX pools_scope ON pools (owner, scope_id);

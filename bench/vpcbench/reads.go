@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ipamd/ipamd/bench/internal/harness"
+)
+
+// read is one measured read: latencies of single calls, one at a time.
+type read struct {
+	what  string
+	items int // items in the last answer
+	lat   harness.Latency
+	cpu   time.Duration // ipamd's CPU time per call
+}
+
+// lister is one Describe call: the page after token, at most max items
+// (0: the default), filtered by vpc-id when vpc is not empty. It returns
+// the page's item count and the next token.
+type lister func(token *string, max int32, vpc string) (int, *string, error)
+
+func (w *world) describeVpcs(token *string, max int32, vpc string) (int, *string, error) {
+	in := &ec2.DescribeVpcsInput{NextToken: token}
+	if max > 0 {
+		in.MaxResults = aws.Int32(max)
+	}
+	if vpc != "" {
+		in.Filters = []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}
+	}
+	out, err := w.clients[0].DescribeVpcs(ctx, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	return len(out.Vpcs), out.NextToken, nil
+}
+
+func (w *world) describeSubnets(token *string, max int32, vpc string) (int, *string, error) {
+	in := &ec2.DescribeSubnetsInput{NextToken: token}
+	if max > 0 {
+		in.MaxResults = aws.Int32(max)
+	}
+	if vpc != "" {
+		in.Filters = []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}
+	}
+	out, err := w.clients[0].DescribeSubnets(ctx, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	return len(out.Subnets), out.NextToken, nil
+}
+
+// reads measures each Describe call's pages at the size built.
+func (w *world) reads() error {
+	for _, l := range []struct {
+		name string
+		list lister
+		want int // items in all
+	}{
+		{"DescribeVpcs", w.describeVpcs, w.c.vpcs},
+		{"DescribeSubnets", w.describeSubnets, w.c.vpcs * w.c.subnets},
+	} {
+		if err := w.pages(l.name, l.list, l.want); err != nil {
+			return fmt.Errorf("%s: %w", l.name, err)
+		}
+	}
+	return nil
+}
+
+func (w *world) pages(name string, list lister, want int) error {
+	cpu0 := w.cpu()
+	add := func(what string, items int, lat harness.Latency) {
+		cpu := w.cpu()
+		w.r.reads = append(w.r.reads, read{what: name + " " + what, items: items, lat: lat,
+			cpu: (cpu - cpu0) / time.Duration(max(lat.N, 1))})
+		cpu0 = cpu
+	}
+	var items int
+	lat, err := timeN(w.c.reps, func(int) (err error) {
+		items, _, err = list(nil, 1000, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	add("first page, MaxResults 1000", items, lat)
+
+	// A full walk: every page's latency.
+	var ds []time.Duration
+	var token *string
+	total := 0
+	for {
+		t0 := time.Now()
+		n, next, err := list(token, 1000, "")
+		if err != nil {
+			return err
+		}
+		ds = append(ds, time.Since(t0))
+		total += n
+		if next == nil || *next == "" {
+			break
+		}
+		token = next
+	}
+	if total != want {
+		return fmt.Errorf("a full walk saw %d items, want %d", total, want)
+	}
+	add(fmt.Sprintf("every page of a full walk (%d pages), MaxResults 1000", len(ds)), total, harness.Summarize(ds))
+
+	cpu0 = w.cpu()
+	lat, err = timeN(w.c.reps, func(int) (err error) {
+		items, _, err = list(nil, 0, w.vpcIDs[rand.IntN(len(w.vpcIDs))])
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	add("filter vpc-id (a random VPC)", items, lat)
+	return nil
+}

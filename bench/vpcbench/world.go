@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/ipamd/ipamd/bench/internal/harness"
+)
+
+var ctx = context.Background()
+
+// world is one store's ipamd node and what the phases created in it.
+type world struct {
+	c           config
+	r           *report
+	store, logs string
+	args        []string
+	node        *harness.Node
+	clients     []*ec2.Client
+	restarts    int
+
+	scope, vpcPool, customPool string
+	vpcIDs, vpcCIDRs, planIDs  []string
+}
+
+func (w *world) start(label string) error {
+	logPath := ""
+	if w.logs != "" {
+		logPath = filepath.Join(w.logs, fmt.Sprintf("%s-%s.log", w.store, label))
+	}
+	n, err := harness.StartNode(w.c.bin, logPath, w.args...)
+	if err != nil {
+		return err
+	}
+	w.node = n
+	w.clients = make([]*ec2.Client, w.c.clients)
+	for i := range w.clients {
+		w.clients[i] = harness.NewClient(n.Addr)
+	}
+	return nil
+}
+
+func (w *world) stop() {
+	if w.node != nil {
+		w.node.Stop()
+		w.node = nil
+	}
+}
+
+func (w *world) rss() int64 {
+	b, err := w.node.RSS()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rss:", err)
+	}
+	return b
+}
+
+// cpu is the node's CPU time so far.
+func (w *world) cpu() time.Duration {
+	d, err := w.node.CPU()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu:", err)
+	}
+	return d
+}
+
+func selfCPU() time.Duration {
+	d, err := harness.ProcessCPU(os.Getpid())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpu:", err)
+	}
+	return d
+}
+
+// measured runs a mutating phase, records it, and fails on any error.
+func (w *world) measured(op string, total int, fn func(c *ec2.Client, item int) error) error {
+	cpu0, self0 := w.cpu(), selfCPU()
+	p := runN(op, w.c.clients, total, func(cl, i int) error { return fn(w.clients[cl], i) })
+	p.cpu, p.selfCPU = w.cpu()-cpu0, selfCPU()-self0
+	w.r.phases = append(w.r.phases, p)
+	fmt.Fprintf(os.Stderr, "%s: %s: %d in %v (%.0f/s, ipamd CPU %s per call)\n", w.store, op, p.n,
+		p.elapsed.Round(time.Millisecond), p.rate(), harness.Ms(p.cpuPerCall()))
+	if p.errs > 0 {
+		return fmt.Errorf("%s: %d errors, the first: %w", op, p.errs, p.firstErr)
+	}
+	return nil
+}
+
+// setup creates the IPAM, the VPCs' pool and the custom allocations' pool.
+func (w *world) setup() error {
+	c := w.clients[0]
+	ip, err := c.CreateIpam(ctx, &ec2.CreateIpamInput{
+		OperatingRegions: []types.AddIpamOperatingRegion{{RegionName: aws.String("us-east-1")}}})
+	if err != nil {
+		return err
+	}
+	w.scope = *ip.Ipam.PrivateDefaultScopeId
+	for _, p := range []struct {
+		id   *string
+		cidr string
+	}{{&w.vpcPool, "10.0.0.0/8"}, {&w.customPool, "11.0.0.0/8"}} {
+		out, err := c.CreateIpamPool(ctx, &ec2.CreateIpamPoolInput{IpamScopeId: &w.scope,
+			AddressFamily: types.AddressFamilyIpv4, Locale: aws.String("us-east-1")})
+		if err != nil {
+			return err
+		}
+		*p.id = *out.IpamPool.IpamPoolId
+		if _, err := c.ProvisionIpamPoolCidr(ctx, &ec2.ProvisionIpamPoolCidrInput{IpamPoolId: p.id,
+			Cidr: aws.String(p.cidr)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *world) createVPCs() error {
+	n := w.c.vpcs
+	w.vpcIDs, w.vpcCIDRs = make([]string, n), make([]string, n)
+	bits := aws.Int32(int32(w.c.vpcBits))
+	if err := w.measured("CreateVpc (from a pool)", n, func(c *ec2.Client, i int) error {
+		out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: &w.vpcPool, Ipv4NetmaskLength: bits})
+		if err != nil {
+			return err
+		}
+		w.vpcIDs[i], w.vpcCIDRs[i] = *out.Vpc.VpcId, *out.Vpc.CidrBlock
+		return nil
+	}); err != nil {
+		return err
+	}
+	return w.measured("AllocateIpamPoolCidr (custom, beside the VPCs)", n, func(c *ec2.Client, i int) error {
+		_, err := c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: &w.customPool, NetmaskLength: bits})
+		return err
+	})
+}
+
+// createPlanningPools gives every VPC a resource planning pool holding
+// the VPC's CIDR.
+func (w *world) createPlanningPools() error {
+	w.r.rssBeforePools = w.rss()
+	w.planIDs = make([]string, w.c.vpcs)
+	return w.measured("CreateIpamPool (planning) + ProvisionIpamPoolCidr", w.c.vpcs, func(c *ec2.Client, i int) error {
+		out, err := c.CreateIpamPool(ctx, &ec2.CreateIpamPoolInput{IpamScopeId: &w.scope, AddressFamily: types.AddressFamilyIpv4,
+			SourceResource: &types.IpamPoolSourceResourceRequest{ResourceId: &w.vpcIDs[i], ResourceType: types.IpamPoolSourceResourceTypeVpc}})
+		if err != nil {
+			return err
+		}
+		w.planIDs[i] = *out.IpamPool.IpamPoolId
+		_, err = c.ProvisionIpamPoolCidr(ctx, &ec2.ProvisionIpamPoolCidrInput{IpamPoolId: &w.planIDs[i], Cidr: &w.vpcCIDRs[i]})
+		return err
+	})
+}
+
+// vpcOf is the VPC that subnet-phase item i goes to.
+func (w *world) vpcOf(i int) int {
+	if w.c.grouped {
+		return i / w.c.subnets
+	}
+	return i % w.c.vpcs
+}
+
+func (w *world) createSubnets() error {
+	n := w.c.vpcs * w.c.subnets
+	bits := aws.Int32(int32(w.c.subnetBits))
+	if err := w.measured("CreateSubnet (from a planning pool)", n, func(c *ec2.Client, i int) error {
+		v := w.vpcOf(i)
+		_, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &w.vpcIDs[v], Ipv4IpamPoolId: &w.planIDs[v], Ipv4NetmaskLength: bits})
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := w.measured("AllocateIpamPoolCidr (custom, from the planning pools)", n, func(c *ec2.Client, i int) error {
+		_, err := c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: &w.planIDs[w.vpcOf(i)], NetmaskLength: bits})
+		return err
+	}); err != nil {
+		return err
+	}
+	w.r.rssAfterSubnets = w.rss()
+	return nil
+}
+
+// restart stops the node and starts it again on the same data.
+func (w *world) restart() error {
+	w.stop()
+	w.restarts++
+	if err := w.start(fmt.Sprintf("restart%d", w.restarts)); err != nil {
+		return err
+	}
+	w.r.startup = w.node.Startup
+	return nil
+}
+
+// idlePools has the restarted node use every planning pool once, after as
+// many calls on one pool, and records RSS before and after.
+func (w *world) idlePools() error {
+	bits := aws.Int32(int32(w.c.subnetBits))
+	preview := func(c *ec2.Client, pool *string) error {
+		_, err := c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: pool, NetmaskLength: bits,
+			PreviewNextCidr: aws.Bool(true)})
+		return err
+	}
+	w.r.rssRestarted = w.rss()
+	if err := w.measured("AllocateIpamPoolCidr PreviewNextCidr, one pool (after restart)", w.c.vpcs, func(c *ec2.Client, i int) error {
+		return preview(c, &w.customPool)
+	}); err != nil {
+		return err
+	}
+	w.r.rssIdleBefore = w.rss()
+	if err := w.measured("AllocateIpamPoolCidr PreviewNextCidr, each planning pool once (after restart)", w.c.vpcs, func(c *ec2.Client, i int) error {
+		return preview(c, &w.planIDs[i])
+	}); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	w.r.rssIdleAfter = w.rss()
+	return nil
+}
