@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *session) {
 	src := audit.SourceAddr(r.RemoteAddr)
 	rec := audit.Record{RequestID: randomID(), Origin: audit.OriginConsole, AccessKeyID: akid,
 		SourceAddr: src, Action: "ConsoleSignIn"}
-	if ok, wait := c.limits.allow(src, time.Now()); !ok {
+	if ok, wait := c.limits.allow(limitKey(src), time.Now()); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		v.Error = fmt.Sprintf("Too many sign-in attempts from your address. Try again in %d seconds.", secs)
@@ -131,6 +132,17 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *session) {
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, _ *session) {
 	http.SetCookie(w, cookie(r, sessionCookie, "", -1))
 	http.Redirect(w, r, Prefix+"signin", http.StatusSeeOther)
+}
+
+// limitKey is what sign-in attempts are counted under: the source address,
+// an IPv6 one by its /64 (what one host usually holds).
+func limitKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Unmap().Is6() {
+		return addr
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // safeNext keeps a post-sign-in redirect inside the console.

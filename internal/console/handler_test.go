@@ -186,6 +186,12 @@ func TestSignInRateLimit(t *testing.T) {
 		{"192.0.2.1", alice.SecretKey, http.StatusTooManyRequests},
 		{"192.0.2.1", "wrong", http.StatusTooManyRequests},
 		{"192.0.2.2", alice.SecretKey, http.StatusSeeOther},
+		// IPv6 sources count by /64: one host, many addresses.
+		{"[2001:db8::1]", "wrong", http.StatusUnauthorized},
+		{"[2001:db8::2]", "wrong", http.StatusUnauthorized},
+		{"[2001:db8::3]", "wrong", http.StatusUnauthorized},
+		{"[2001:db8::4]", alice.SecretKey, http.StatusTooManyRequests},
+		{"[2001:db8:0:1::1]", alice.SecretKey, http.StatusSeeOther},
 	} {
 		rec := attempt(tc.addr, tc.secret)
 		if rec.Code != tc.want {
