@@ -94,7 +94,14 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *session) {
 	secret := r.PostForm.Get("secret_access_key")
 	v := signInView{Next: r.PostForm.Get("next"), AccessKey: akid}
 	src := audit.SourceAddr(r.RemoteAddr)
-	rec := audit.Record{RequestID: randomID(), Origin: audit.OriginConsole, AccessKeyID: akid,
+	acct, ok := c.cfg.Credentials.Lookup(akid)
+	// The typed key is recorded only when it names an account: a user who
+	// pastes a secret into the key field must not find it in the audit trail.
+	logged := "(unknown)"
+	if ok {
+		logged = akid
+	}
+	rec := audit.Record{RequestID: randomID(), Origin: audit.OriginConsole, AccessKeyID: logged,
 		SourceAddr: src, Action: "ConsoleSignIn"}
 	if ok, wait := c.limits.allow(limitKey(src), time.Now()); !ok {
 		secs := int(math.Ceil(wait.Seconds()))
@@ -105,7 +112,6 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, _ *session) {
 		c.renderSignIn(w, r, http.StatusTooManyRequests, v)
 		return
 	}
-	acct, ok := c.cfg.Credentials.Lookup(akid)
 	// Compare even for an unknown key, so timing does not tell them apart.
 	if !ok {
 		acct.SecretKey = "\x00unknown"

@@ -255,3 +255,20 @@ func TestCrossAccountIsolation(t *testing.T) {
 		t.Errorf("alice's pool changed or lost rows:\n%s", body)
 	}
 }
+
+// A secret typed into the access key field (a user's slip) never reaches
+// the audit trail: an unknown key is recorded as "(unknown)".
+func TestSignInAuditKeepsNoTypedSecret(t *testing.T) {
+	e := newEnv(t, console.Config{})
+	b := e.browser()
+	tok := b.token("/console/signin")
+	resp, _ := b.post("/console/signin", url.Values{"csrf": {tok},
+		"access_key_id": {alice.SecretKey}, "secret_access_key": {alice.SecretKey}})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("sign-in with the secret as key: %d", resp.StatusCode)
+	}
+	trail := e.trail.String()
+	if strings.Contains(trail, alice.SecretKey) || !strings.Contains(trail, `"access_key_id":"(unknown)"`) {
+		t.Fatalf("audit trail: %s", trail)
+	}
+}
