@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/ipamd/ipamd/internal/ipam"
 )
@@ -134,7 +135,7 @@ func (c *Console) tree(ctx context.Context, s *session, pools []*ipam.Pool) ([]p
 	var walk func(parent string, depth int)
 	walk = func(parent string, depth int) {
 		kids := children[parent]
-		slices.SortFunc(kids, func(a, b int) int { return compareStrings(pools[a].ID, pools[b].ID) })
+		slices.SortFunc(kids, func(a, b int) int { return strings.Compare(pools[a].ID, pools[b].ID) })
 		for _, i := range kids {
 			rows = append(rows, poolRow{Pool: pools[i], Depth: depth, Usage: usage[i], Ratio: usage[i].Ratio()})
 			walk(pools[i].ID, depth+1)
@@ -142,16 +143,6 @@ func (c *Console) tree(ctx context.Context, s *session, pools []*ipam.Pool) ([]p
 	}
 	walk("", 0)
 	return rows, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // stripSlices is how finely the pool page draws each provisioned CIDR.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // Every VPC has a default network ACL, a main route table and a default
@@ -101,7 +102,7 @@ func defaultsOf[T any](s *Service, ctx context.Context, c Caller, kind string, i
 		return nil, "", errDryRun
 	}
 	all = filter(all, match)
-	slices.SortFunc(all, func(a, b T) int { return cmpString(id(a), id(b)) })
+	slices.SortFunc(all, func(a, b T) int { return strings.Compare(id(a), id(b)) })
 	all = slices.CompactFunc(all, func(a, b T) bool { return id(a) == id(b) })
 	return page(s, ctx, kind, c.AccountID, all, id, in.Page, describeLimits)
 }

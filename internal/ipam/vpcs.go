@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // Lock order: pools before VPCs, always (IPv4 pools before IPv6 ones, then
@@ -259,7 +260,7 @@ func (s *Service) lockPools(tx Tx, o *op, c Caller, refs []poolRef) (map[string]
 		if d := boolCmp(x.v6, y.v6); d != 0 {
 			return d
 		}
-		return cmpString(x.id, y.id)
+		return strings.Compare(x.id, y.id)
 	})
 	refs = slices.Compact(refs)
 	pools := map[string]*Pool{}
@@ -275,16 +276,6 @@ func (s *Service) lockPools(tx Tx, o *op, c Caller, refs []poolRef) (map[string]
 		pools[r.id] = p
 	}
 	return pools, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // errVPCPoolsMoved makes Service.update run a transaction again: the VPC
