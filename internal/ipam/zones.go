@@ -91,7 +91,9 @@ var zoneFields = fields[Zone]{
 }
 
 // DescribeAvailabilityZones lists the Region's zones, by name, id and
-// filters.
+// filters. AllAvailabilityZones asks AWS to add Local and Wavelength Zones
+// the account has not opted into; ipamd has none, so the answer is the same
+// with it or without.
 func (s *Service) DescribeAvailabilityZones(_ context.Context, _ Caller, in DescribeAvailabilityZonesInput) ([]Zone, error) {
 	match, err := compileFilters(in.Filters, zoneFields, nil)
 	if err != nil {
