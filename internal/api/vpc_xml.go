@@ -60,11 +60,11 @@ func (r *subnetsResponse) AppendXMLFields(b []byte) []byte {
 	return b
 }
 
-// About the size of a VPC's <item> with one IPv4 block and no tags, and of
-// a subnet's.
+// About the size of a VPC's <item> with one IPv4 block and a Name tag, and
+// of a subnet's.
 const (
 	vpcXMLSize    = 700
-	subnetXMLSize = 1000
+	subnetXMLSize = 1200
 )
 
 // appendVpcItem appends <item>…</item> of wireVpc(v).
@@ -151,8 +151,12 @@ func appendSubnetItem(b []byte, sn *ipam.Subnet) []byte {
 	}
 	b = append(b, "</ipv6CidrBlockAssociationSet>"...)
 	b = appendOptTags(b, sn.Tags)
-	b = append(b, "<subnetArn>"...)
-	b = ec2query.AppendText(b, sn.ARN())
+	b = append(b, "<subnetArn>arn:"+ipam.Partition+":ec2:"...) // sn.ARN(), without making the string
+	b = ec2query.AppendText(b, sn.Region)
+	b = append(b, ':')
+	b = ec2query.AppendText(b, sn.OwnerID)
+	b = append(b, ":subnet/"...)
+	b = ec2query.AppendText(b, sn.ID)
 	b = append(b, "</subnetArn>"...)
 	b = appendBool(b, "enableDns64", a.EnableDNS64)
 	b = appendBool(b, "ipv6Native", sn.Ipv6Native)
