@@ -586,8 +586,8 @@ class TestTags(Base):
 
 class TestProtocol(Base):
     def test_unsupported_operation(self):
-        err = self.assertClientError(self.ec2.describe_ipam_resource_discoveries, "UnsupportedOperation")
-        self.assertIn("DescribeIpamResourceDiscoveries", err["Error"]["Message"])
+        err = self.assertClientError(self.ec2.create_ipam_resource_discovery, "UnsupportedOperation")
+        self.assertIn("CreateIpamResourceDiscovery", err["Error"]["Message"])
         self.assertClientError(self.ec2.get_ipam_resource_cidrs, "UnsupportedOperation",
                                IpamScopeId="ipam-scope-0123456789abcdef0")
 
