@@ -3,6 +3,7 @@ package ipam
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"time"
@@ -318,6 +319,34 @@ func (s *Service) PruneAddressHistory(ctx context.Context, cutoff time.Time) (in
 		total += n
 		if n < batch {
 			return total, nil
+		}
+	}
+}
+
+// DefaultHistoryRetention is how long address history is kept after a span
+// ends: three years, as on AWS.
+const DefaultHistoryRetention = 3 * 365 * 24 * time.Hour
+
+// historyPruneEvery is how often KeepHistory prunes.
+const historyPruneEvery = time.Hour
+
+// KeepHistory prunes the address history to retention now and every hour
+// until ctx ends. Every node may run it: pruning is idempotent.
+func (s *Service) KeepHistory(ctx context.Context, retention time.Duration, log *slog.Logger) {
+	t := time.NewTicker(historyPruneEvery)
+	defer t.Stop()
+	for {
+		n, err := s.PruneAddressHistory(ctx, time.Now().Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("pruning address history", "err", err)
+		case n > 0:
+			log.Info("pruned address history", "records", n, "retention", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }
