@@ -32,35 +32,35 @@ const (
 // ResourceCIDR is one block of a VPC or subnet as one IPAM monitors it.
 // (IpamID, ResourceID, CIDR) is its key.
 type ResourceCIDR struct {
-	IpamID       string
-	ScopeID      string
-	OwnerID      string // the resource's account, which is the IPAM's
-	Region       string
-	ResourceType string // vpc | subnet
-	ResourceID   string
-	VpcID        string // a VPC's own id for a VPC block
-	Name         string // the resource's Name tag
-	CIDR         netip.Prefix
-	AZID         string // subnets
-	Tags         []Tag
+	IpamID       string       `json:"ipam"`
+	ScopeID      string       `json:"scope"`
+	OwnerID      string       `json:"owner"` // the resource's account, which is the IPAM's
+	Region       string       `json:"region"`
+	ResourceType string       `json:"type"` // vpc | subnet
+	ResourceID   string       `json:"id"`
+	VpcID        string       `json:"vpc"`  // a VPC's own id for a VPC block
+	Name         string       `json:"name"` // the resource's Name tag
+	CIDR         netip.Prefix `json:"cidr"`
+	AZID         string       `json:"azId,omitempty"` // subnets
+	Tags         []Tag        `json:"tags"`
 	// PoolID is the pool of this IPAM's scope the block is allocated from
 	// (empty: unmanaged).
-	PoolID     string
-	Management string
-	Compliance string
+	PoolID     string `json:"pool,omitempty"`
+	Management string `json:"management"`
+	Compliance string `json:"compliance"`
 	// Overlaps counts the other monitored resource CIDRs of the scope that
 	// overlap this one, not counting those of the same VPC (a subnet lies
 	// in its VPC by design). Kept by the service under LockResourceSpace.
-	Overlaps int
+	Overlaps int `json:"overlaps"`
 	// Covered is how many addresses of a VPC block its subnets cover.
-	Covered float64
+	Covered float64 `json:"covered"`
 	// Moved: ModifyIpamResourceCidr put the block in ScopeID, which is not
 	// where it would be by default.
-	Moved bool
+	Moved bool `json:"moved,omitempty"`
 	// HistoryID is the open address history record of the block's current
 	// span; Since is when that span began.
-	HistoryID string
-	Since     time.Time
+	HistoryID string    `json:"history"`
+	Since     time.Time `json:"since"`
 }
 
 // Key orders a scope's resource CIDRs for paging: by resource id, then CIDR.
@@ -112,20 +112,20 @@ func (r *ResourceCIDR) status() status {
 // with one compliance and overlap status. End is zero while it lasts.
 type HistoryRecord struct {
 	// ID orders records by start: a fixed-width start time, then random.
-	ID           string
-	IpamID       string
-	ScopeID      string
-	OwnerID      string
-	Region       string
-	ResourceType string
-	ResourceID   string
-	VpcID        string
-	Name         string
-	CIDR         netip.Prefix
-	Compliance   string
-	Overlap      string
-	Start        time.Time
-	End          time.Time
+	ID           string       `json:"id"`
+	IpamID       string       `json:"ipam"`
+	ScopeID      string       `json:"scope"`
+	OwnerID      string       `json:"owner"`
+	Region       string       `json:"region"`
+	ResourceType string       `json:"type"`
+	ResourceID   string       `json:"resource"`
+	VpcID        string       `json:"vpc"`
+	Name         string       `json:"name"`
+	CIDR         netip.Prefix `json:"cidr"`
+	Compliance   string       `json:"compliance"`
+	Overlap      string       `json:"overlap"`
+	Start        time.Time    `json:"start"`
+	End          time.Time    `json:"end"`
 }
 
 // ResourceCIDRQuery selects one scope's resource CIDRs in key order. Empty

@@ -174,6 +174,10 @@ func (t *tx) DeleteHistory(id string) error {
 	return t.later(`DELETE FROM address_history WHERE id = $1`, id)
 }
 
+func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
+	return t.history(`SELECT `+historyCols+` FROM address_history WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+}
+
 func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) {
 	query := `SELECT ` + historyCols + ` FROM address_history
 		WHERE scope_id = $1 AND cidr = $2 AND id > $3 AND start_ns <= $4 AND (end_ns IS NULL OR end_ns >= $5)`
@@ -186,6 +190,11 @@ func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) 
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
+	return t.history(query, args...)
+}
+
+// history reads history records.
+func (t *tx) history(query string, args ...any) ([]*ipam.HistoryRecord, error) {
 	var out []*ipam.HistoryRecord
 	err := t.query(query, args, func(rows pgx.Rows) error {
 		h := new(ipam.HistoryRecord)

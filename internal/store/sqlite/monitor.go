@@ -185,6 +185,10 @@ func (t *tx) DeleteHistory(id string) error {
 	return err
 }
 
+func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
+	return t.history(`SELECT `+historyCols+` FROM address_history WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
 func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) {
 	query := `SELECT ` + historyCols + ` FROM address_history
 		WHERE scope_id = ? AND cidr = ? AND id > ? AND start_ns <= ? AND (end_ns IS NULL OR end_ns >= ?)`
@@ -197,6 +201,11 @@ func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) 
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}
+	return t.history(query, args...)
+}
+
+// history reads history records.
+func (t *tx) history(query string, args ...any) ([]*ipam.HistoryRecord, error) {
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, err
