@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"strconv"
-	"time"
 
 	"github.com/ipamd/ipamd/internal/ec2query"
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -62,9 +60,6 @@ type xmlDiscoveredAccount struct {
 	LastSuccessful  string `xml:"lastSuccessfulDiscoveryTime"`
 }
 
-// wireTime renders a timestamp as EC2 does: ISO 8601 in UTC, milliseconds.
-func wireTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
 func wireRegions(rs []string) ec2query.List[xmlRegion] {
 	out := make(ec2query.List[xmlRegion], len(rs))
 	for i, r := range rs {
@@ -91,7 +86,7 @@ func wireDiscoveredCIDR(r *ipam.DiscoveredResourceCIDR) xmlDiscoveredCIDR {
 	return xmlDiscoveredCIDR{
 		DiscoveryID: r.DiscoveryID, ResourceRegion: r.Region, ResourceID: r.ResourceID, ResourceOwnerID: r.OwnerID,
 		ResourceCidr: r.CIDR.String(), IPSource: r.IPSource, ResourceType: r.ResourceType, ResourceTags: wireTags(r.Tags),
-		IPUsage: strconv.FormatFloat(r.IPUsage, 'f', -1, 64), VpcID: r.VpcID, SubnetID: r.SubnetID,
+		IPUsage: formatUsage(r.IPUsage), VpcID: r.VpcID, SubnetID: r.SubnetID,
 		SampleTime: wireTime(r.SampleTime), AvailabilityZoneID: r.AvailabilityZoneID,
 	}
 }

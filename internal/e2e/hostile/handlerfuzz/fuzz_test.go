@@ -33,7 +33,7 @@ func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 // (the keys of fuzzSeeds), two unsupported ones and one that does not exist.
 func fuzzActions() []string {
 	acts := slices.Sorted(maps.Keys(fuzzSeeds))
-	return append(acts, "GetIpamResourceCidrs", "AssociateIpamByoasn", "RunInstances")
+	return append(acts, "GetIpamDiscoveredPublicAddresses", "AssociateIpamByoasn", "RunInstances")
 }
 
 // fuzzSeeds are plausible parameter sets; {I} {S} {P} {C} {6} {A} {T} {Q}
