@@ -12,16 +12,6 @@ ASSOC_ID = re.compile(r"^ipam-res-disco-assoc-0[0-9a-f]{16}$")
 
 
 class TestResourceDiscovery(Base):
-    def new_vpc(self, **kwargs):
-        vpc = self.ec2.create_vpc(**kwargs)["Vpc"]
-        self.addCleanup(self._delete_vpc, vpc["VpcId"])
-        return vpc
-
-    def _delete_vpc(self, vpc_id):
-        for sn in self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
-            self.ec2.delete_subnet(SubnetId=sn["SubnetId"])
-        self.ec2.delete_vpc(VpcId=vpc_id)
-
     def discovered(self, disco, **kwargs):
         pages = self.ec2.get_paginator("get_ipam_discovered_resource_cidrs").paginate(
             IpamResourceDiscoveryId=disco, ResourceRegion=REGION, **kwargs)
