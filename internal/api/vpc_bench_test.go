@@ -18,11 +18,11 @@ import (
 	"github.com/ipamd/ipamd/internal/store/sqlite"
 )
 
-// benchVPCs and benchSubnetsPerVPC size the store the VPC page benchmarks
+// pageVPCs and pageSubnetsPerVPC size the store the VPC page benchmarks
 // read: enough rows for 1,000-item pages from the middle.
 const (
-	benchVPCs          = 3000
-	benchSubnetsPerVPC = 3
+	pageVPCs          = 3000
+	pageSubnetsPerVPC = 3
 )
 
 // benchVPC and benchSubnet are shaped as CreateVpc and CreateSubnet from
@@ -49,8 +49,8 @@ func benchSubnet(v *ipam.VPC, j int) *ipam.Subnet {
 		Attrs: ipam.SubnetAttrs{HostnameType: "ip-name"}, Tags: []ipam.Tag{{Key: "Name", Value: "subnet-" + fmt.Sprint(j)}}}
 }
 
-// vpcHandler is a handler whose SQLite store (in dir) holds benchVPCs VPCs
-// with benchSubnetsPerVPC subnets each, written through the store.
+// vpcHandler is a handler whose SQLite store (in dir) holds pageVPCs VPCs
+// with pageSubnetsPerVPC subnets each, written through the store.
 func vpcHandler(b *testing.B, dir string) *Handler {
 	st, err := sqlite.Open(dir)
 	if err != nil {
@@ -59,12 +59,12 @@ func vpcHandler(b *testing.B, dir string) *Handler {
 	b.Cleanup(func() { st.Close() })
 	err = st.Update(context.Background(), func(tx ipam.Tx) error {
 		n := 0
-		for i := range benchVPCs {
+		for i := range pageVPCs {
 			v := benchVPC(i)
 			if err := tx.InsertVPC(v); err != nil {
 				return err
 			}
-			for range benchSubnetsPerVPC {
+			for range pageSubnetsPerVPC {
 				if err := tx.InsertSubnet(benchSubnet(v, n)); err != nil {
 					return err
 				}
