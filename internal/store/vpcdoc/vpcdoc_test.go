@@ -228,3 +228,48 @@ func FuzzSubnet(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, doc string) { checkSubnet(t, doc) })
 }
+
+// BenchmarkDecode decodes 1,000 documents, VPCs and subnets shaped as the
+// service makes them (SQLite's spelling), by hand and with encoding/json.
+func BenchmarkDecode(b *testing.B) {
+	vpc := &ipam.VPC{ID: "vpc-0123456789abcdef0", OwnerID: "000000000000", Region: "us-east-1", State: ipam.VPCAvailable,
+		InstanceTenancy: "default", DhcpOptionsID: "dopt-0123456789abcdef0",
+		CIDRs: []ipam.VPCCIDR{{AssociationID: "vpc-cidr-assoc-0123456789abcdef0", CIDR: netip.MustParsePrefix("10.0.2.0/23"),
+			State: ipam.AssocAssociated, PoolID: "ipam-pool-0123456789abcdef0", AllocationID: "ipam-pool-alloc-0123456789abcdef0"}},
+		NetworkAclID: "acl-0123456789abcdef0", RouteTableID: "rtb-0123456789abcdef0", RouteTableAssocID: "rtbassoc-0123456789abcdef0",
+		SecurityGroupID: "sg-0123456789abcdef0", EnableDNSSupport: true, Tags: []ipam.Tag{{Key: "Name", Value: "vpc-1"}},
+		BlockPublicAccessState: "off"}
+	subnet := &ipam.Subnet{ID: "subnet-0123456789abcdef0", OwnerID: "000000000000", VpcID: "vpc-0123456789abcdef0",
+		Region: "us-east-1", State: ipam.SubnetAvailable, AvailabilityZone: "us-east-1a", AvailabilityZoneID: "use1-az1",
+		CIDR: netip.MustParsePrefix("10.0.2.16/28"), PoolID: "ipam-pool-0fedcba9876543210",
+		AllocationID: "ipam-pool-alloc-0fedcba9876543210", Attrs: ipam.SubnetAttrs{HostnameType: "ip-name"},
+		Tags: []ipam.Tag{{Key: "Name", Value: "subnet-1"}}}
+	vdoc, _ := json.Marshal(vpc)
+	sdoc, _ := json.Marshal(subnet)
+	run := func(name string, fn func() error) {
+		b.Run(name+"/docs=1000", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for range 1000 {
+					if err := fn(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+	run("VPC/vpcdoc", func() error { return VPC(string(vdoc), new(ipam.VPC)) })
+	run("VPC/encoding-json", func() error {
+		v := new(ipam.VPC)
+		err := json.Unmarshal(vdoc, v)
+		ipam.ClearEmpty(v)
+		return err
+	})
+	run("Subnet/vpcdoc", func() error { return Subnet(string(sdoc), new(ipam.Subnet)) })
+	run("Subnet/encoding-json", func() error {
+		s := new(ipam.Subnet)
+		err := json.Unmarshal(sdoc, s)
+		ipam.ClearEmpty(s)
+		return err
+	})
+}
