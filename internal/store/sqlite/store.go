@@ -199,6 +199,9 @@ func run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions,
 	if err := fn(t); err != nil {
 		return err
 	}
+	if t.load != nil {
+		return errors.New("sqlite: a load (BeginLoad) commits only after FinishLoad")
+	}
 	committed = true
 	if err := stx.Commit(); err != nil {
 		return mapErr(err)

@@ -83,6 +83,7 @@ var cases = []testCase{
 	{"ConcurrentUpdate", testConcurrentUpdate},
 	{"Bulk", testBulk},
 	{"BulkVPCs", testBulkVPCs},
+	{"BulkLoad", testBulkLoad},
 	{"Durability", testDurability},
 	{"Closed", testClosed},
 }
