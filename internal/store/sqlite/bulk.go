@@ -158,10 +158,19 @@ func (t *tx) FinishLoad() error {
 	if l == nil {
 		return errors.New("sqlite: FinishLoad without BeginLoad")
 	}
+	// An index build sorts in memory up to the page cache's size, and its
+	// sorted runs are in memory too (temp_store=memory): a smaller cache
+	// while they run keeps the peak well below the load's own.
+	if _, err := t.tx.ExecContext(t.ctx, `PRAGMA cache_size = -16384`); err != nil {
+		return mapErr(err)
+	}
 	for _, def := range l.indexes {
 		if _, err := t.tx.ExecContext(t.ctx, def); err != nil {
 			return mapErr(err)
 		}
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `PRAGMA cache_size = `+strconv.Itoa(writerCacheSize)); err != nil {
+		return mapErr(err)
 	}
 	if err := t.checkLoadedAllocations(); err != nil {
 		return err
