@@ -45,6 +45,19 @@ var loaders = map[string]func(l *loader, v []byte) error{
 	KindSubnet:      loadDoc(func(tx ipam.BulkTx, s *ipam.Subnet) error { return tx.InsertSubnet(s) }),
 	KindAllocation:  loadAllocation,
 	KindClientToken: loadClientToken,
+	KindResourceCIDR: loadDoc(func(tx ipam.BulkTx, r *ipam.ResourceCIDR) error {
+		if !r.CIDR.IsValid() {
+			return errors.New("resource cidr without a valid CIDR")
+		}
+		r.Tags = ipam.NilIfEmpty(r.Tags)
+		return tx.PutResourceCIDR(r)
+	}),
+	KindHistory: loadDoc(func(tx ipam.BulkTx, h *ipam.HistoryRecord) error {
+		if !h.CIDR.IsValid() || h.ID == "" {
+			return errors.New("history record without an id or a valid CIDR")
+		}
+		return tx.InsertHistory(h)
+	}),
 }
 
 func loadDoc[T any](insert func(ipam.BulkTx, *T) error) func(*loader, []byte) error {

@@ -13,6 +13,9 @@ type BulkTx interface {
 	// subnets, ascending by id.
 	ListAllVPCs() ([]*VPC, error)
 	ListAllSubnets() ([]*Subnet, error)
+	// ListAllHistory returns up to limit address history records of every
+	// account with ids greater than after, ascending by id.
+	ListAllHistory(after string, limit int) ([]*HistoryRecord, error)
 	// ListAllClientTokens returns up to limit client-token records of every
 	// account after the cursor after ("" for the first page), in an order of
 	// the store's choosing, and the cursor of the last one returned ("" when

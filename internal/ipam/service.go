@@ -98,7 +98,10 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) erro
 		var flushed time.Time
 		err = s.store.Update(ctx, func(tx Tx) error {
 			o.reset() // a retried transaction starts from clean caches
-			if err := fn(tx, o); err != nil {
+			if err := fn(watchTx{tx, &o.mon}, o); err != nil {
+				return err
+			}
+			if err := o.syncMonitoring(tx, time.Now().Truncate(time.Millisecond)); err != nil {
 				return err
 			}
 			if err := o.flush(tx); err != nil {

@@ -74,6 +74,8 @@ var cases = []testCase{
 	{"Subnet", testSubnet},
 	{"SubnetOverlap", testSubnetOverlap},
 	{"ListVPCsAndSubnets", testListVPCsAndSubnets},
+	{"ResourceCIDRs", testResourceCIDRs},
+	{"AddressHistory", testAddressHistory},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
 	{"ConflictRuns", testConflictRuns},
