@@ -123,7 +123,18 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 		return nil, fmt.Errorf("sqlite: ListResourceCIDRs needs a ScopeID or a PoolID")
 	}
 	add("rkey > ?", q.After)
-	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs WHERE ` + strings.Join(where, " AND ") + ` ORDER BY rkey`
+	// Without statistics SQLite prefers the primary key's order to the
+	// index that narrows most, and would scan the whole scope: name it.
+	from := "resource_cidrs"
+	switch {
+	case q.ResourceID != "":
+		from += " INDEXED BY resource_cidrs_resource"
+	case q.VpcID != "":
+		from += " INDEXED BY resource_cidrs_vpc"
+	case q.PoolID != "":
+		from += " INDEXED BY resource_cidrs_pool"
+	}
+	query := `SELECT ` + resourceCIDRCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY rkey`
 	if q.Limit > 0 {
 		query += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}

@@ -29,9 +29,11 @@ CREATE TABLE resource_cidrs (
 	family        INTEGER NOT NULL,
 	first         BLOB NOT NULL,
 	last          BLOB NOT NULL,
-	PRIMARY KEY (ipam_id, resource_id, cidr)
+	-- A scope's page is one range of the table itself, in page order; the
+	-- key of the domain, (ipam_id, resource_id, cidr), is a unique index.
+	PRIMARY KEY (scope_id, rkey)
 ) WITHOUT ROWID;
-CREATE INDEX resource_cidrs_scope ON resource_cidrs (scope_id, rkey);
+CREATE UNIQUE INDEX resource_cidrs_key ON resource_cidrs (ipam_id, resource_id, cidr);
 CREATE INDEX resource_cidrs_addr ON resource_cidrs (scope_id, family, first);
 CREATE INDEX resource_cidrs_cidr ON resource_cidrs (scope_id, cidr);
 CREATE INDEX resource_cidrs_resource ON resource_cidrs (resource_id);
