@@ -35,6 +35,8 @@ type monitorState struct {
 	gone      []string            // deleted IPAMs
 	pools     []string            // pools whose rules changed or that were deleted
 	edits     map[string]rowEdit  // ModifyIpamResourceCidr's, by IPAM id + " " + key
+	scopes    []string            // deleted scopes: blocks moved there go back
+	dead      map[string]bool     // the same, once noted
 
 	// read-through caches for the sync
 	ipamsOf map[string][]*IPAM
@@ -161,6 +163,14 @@ func (w watchTx) DeleteIPAM(id string) error {
 		return err
 	}
 	w.m.gone = append(w.m.gone, id)
+	return nil
+}
+
+func (w watchTx) DeleteScope(id string) error {
+	if err := w.Tx.DeleteScope(id); err != nil {
+		return err
+	}
+	w.m.scopes = append(w.m.scopes, id)
 	return nil
 }
 
@@ -291,7 +301,22 @@ func (o *op) noteResyncs(tx Tx) error {
 			}
 		}
 	}
-	m.ipams, m.pools = nil, nil
+	for _, id := range m.scopes {
+		if m.dead == nil {
+			m.dead = map[string]bool{}
+		}
+		m.dead[id] = true
+		rows, err := tx.ListResourceCIDRs(ResourceCIDRQuery{ScopeID: id})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := o.noteResource(tx, r.OwnerID, r.ResourceType, r.ResourceID); err != nil {
+				return err
+			}
+		}
+	}
+	m.ipams, m.pools, m.scopes = nil, nil, nil
 	return nil
 }
 
@@ -564,7 +589,7 @@ func (o *op) desiredRows(tx Tx, t *touched, cur []*ResourceCIDR) ([]*ResourceCID
 			e, edited := o.mon.edits[k]
 			if c := have[k]; c != nil {
 				r.Covered = c.Covered
-				if c.Moved && r.Management != Managed {
+				if c.Moved && r.Management != Managed && !o.mon.dead[c.ScopeID] {
 					r.ScopeID, r.Moved = c.ScopeID, true
 				}
 				if c.Management == Ignored && !edited {

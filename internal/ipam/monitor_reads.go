@@ -89,8 +89,13 @@ func (s *Service) GetIpamResourceCidrs(ctx context.Context, c Caller, in GetIpam
 		return match(r)
 	}
 	q := ResourceCIDRQuery{ScopeID: in.ScopeID, PoolID: in.PoolID, ResourceID: in.ResourceID, ResourceType: in.ResourceType}
+	// Filters on one literal id narrow the store's scan (the matcher still
+	// checks every row).
 	if lit := literals(in.Filters, "resource-id"); q.ResourceID == "" && len(lit) == 1 {
 		q.ResourceID = lit[0]
+	}
+	if lit := literals(in.Filters, "vpc-id"); len(lit) == 1 {
+		q.VpcID = lit[0]
 	}
 	return scanPage(s, ctx, "GetIpamResourceCidrs", c.AccountID+"/"+in.ScopeID, in.Page, describeLimits,
 		func(tx Tx, after string, limit int) ([]*ResourceCIDR, error) {

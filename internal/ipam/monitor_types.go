@@ -135,6 +135,7 @@ type ResourceCIDRQuery struct {
 	PoolID       string
 	ResourceID   string
 	ResourceType string
+	VpcID        string
 	After        string // keys greater than this
 	Limit        int
 }

@@ -25,20 +25,6 @@ def now():
 
 
 class MonitorBase(Base):
-    def new_vpc(self, **kwargs):
-        vpc = self.ec2.create_vpc(**kwargs)["Vpc"]
-        self.addCleanup(self._delete_vpc, vpc["VpcId"])
-        return vpc
-
-    def _delete_vpc(self, vpc_id):
-        try:
-            for sn in self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
-                self.ec2.delete_subnet(SubnetId=sn["SubnetId"])
-            self.ec2.delete_vpc(VpcId=vpc_id)
-        except self.ec2.exceptions.ClientError as e:
-            if e.response["Error"]["Code"] != "InvalidVpcID.NotFound":
-                raise
-
     def named_vpc(self, cidr, name):
         return self.new_vpc(CidrBlock=cidr, TagSpecifications=[
             {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}])["VpcId"]

@@ -475,3 +475,60 @@ func wantDryRun(t *testing.T, err error) {
 		t.Fatalf("got %v, want DryRunOperation", err)
 	}
 }
+
+// Monitoring follows the IPAM's life: an IPAM created after the VPCs sees
+// them at once, a deleted scope gives back what was moved to it, a pool
+// deleted with Cascade leaves its VPCs unmanaged, and a deleted IPAM takes
+// its rows and history with it.
+func TestMonitoringLifecycle(t *testing.T) {
+	eachStore(t, func(t *testing.T, opts testserver.Options) {
+		srv := testserver.Start(t, opts)
+		e := &env{t: t, c: srv.Client()}
+		a := e.vpc("10.6.0.0/16")
+		e.subnet(a, "10.6.0.0/18")
+		b := e.vpc("10.6.0.0/20")
+
+		out, err := e.c.CreateIpam(ctx, &ec2.CreateIpamInput{})
+		must(t, err)
+		e.ipam, e.priv = *out.Ipam.IpamId, *out.Ipam.PrivateDefaultScopeId
+		got := e.cidrs(nil)
+		if len(got) != 3 {
+			t.Fatalf("after CreateIpam: %q", got)
+		}
+		wantStatus(t, e, a, "10.6.0.0/16", "unmanaged unmanaged overlapping")
+		if line := e.cidrs(&ec2.GetIpamResourceCidrsInput{ResourceId: aws.String(a)}); !strings.HasSuffix(line[0], " 0.25") {
+			t.Fatalf("IpUsage of a after CreateIpam: %q", line)
+		}
+
+		sc, err := e.c.CreateIpamScope(ctx, &ec2.CreateIpamScopeInput{IpamId: aws.String(e.ipam)})
+		must(t, err)
+		_, err = e.c.ModifyIpamResourceCidr(ctx, &ec2.ModifyIpamResourceCidrInput{
+			ResourceId: aws.String(b), ResourceCidr: aws.String("10.6.0.0/20"), ResourceRegion: aws.String("us-east-1"),
+			CurrentIpamScopeId: aws.String(e.priv), DestinationIpamScopeId: sc.IpamScope.IpamScopeId, Monitored: aws.Bool(true)})
+		must(t, err)
+		wantStatus(t, e, a, "10.6.0.0/16", "unmanaged unmanaged nonoverlapping")
+		_, err = e.c.DeleteIpamScope(ctx, &ec2.DeleteIpamScopeInput{IpamScopeId: sc.IpamScope.IpamScopeId})
+		must(t, err)
+		wantStatus(t, e, b, "10.6.0.0/20", "unmanaged unmanaged overlapping")
+
+		pool := e.pool("10.7.0.0/16")
+		c := e.vpcFrom(pool, 24)
+		wantStatus(t, e, c, "10.7.0.0/24", "managed compliant nonoverlapping")
+		_, err = e.c.DeleteIpamPool(ctx, &ec2.DeleteIpamPoolInput{IpamPoolId: aws.String(pool), Cascade: aws.Bool(true)})
+		must(t, err)
+		wantStatus(t, e, c, "10.7.0.0/24", "unmanaged unmanaged nonoverlapping")
+
+		_, err = e.c.DeleteIpam(ctx, &ec2.DeleteIpamInput{IpamId: aws.String(e.ipam), Cascade: aws.Bool(true)})
+		must(t, err)
+		out, err = e.c.CreateIpam(ctx, &ec2.CreateIpamInput{})
+		must(t, err)
+		e.ipam, e.priv = *out.Ipam.IpamId, *out.Ipam.PrivateDefaultScopeId
+		if got := e.cidrs(nil); len(got) != 4 {
+			t.Fatalf("after a new IPAM: %q", got)
+		}
+		recs := e.history(&ec2.GetIpamAddressHistoryInput{Cidr: aws.String("10.6.0.0/16"), StartTime: aws.Time(time.Unix(0, 0))})
+		if len(recs) != 1 || recs[0].ResourceOverlapStatus != types.IpamOverlapStatusOverlapping {
+			t.Fatalf("history in the new IPAM starts with it: %+v", recs)
+		}
+	})
+}

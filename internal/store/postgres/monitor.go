@@ -88,6 +88,9 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 	if q.ResourceID != "" {
 		add("resource_id = $%d", q.ResourceID)
 	}
+	if q.VpcID != "" {
+		add("vpc_id = $%d", q.VpcID)
+	}
 	if q.ResourceType != "" {
 		add("resource_type = $%d", q.ResourceType)
 	}

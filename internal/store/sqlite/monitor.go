@@ -113,6 +113,9 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 	if q.ResourceID != "" {
 		add("resource_id = ?", q.ResourceID)
 	}
+	if q.VpcID != "" {
+		add("vpc_id = ?", q.VpcID)
+	}
 	if q.ResourceType != "" {
 		add("resource_type = ?", q.ResourceType)
 	}

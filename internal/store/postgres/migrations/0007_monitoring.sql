@@ -33,6 +33,7 @@ CREATE TABLE resource_cidrs (
 CREATE INDEX resource_cidrs_scope ON resource_cidrs (scope_id, rkey);
 CREATE INDEX resource_cidrs_range ON resource_cidrs USING gist (scope_id, family, numrange(lo, hi, '[]'));
 CREATE INDEX resource_cidrs_resource ON resource_cidrs (resource_id);
+CREATE INDEX resource_cidrs_vpc ON resource_cidrs (scope_id, vpc_id, rkey);
 CREATE INDEX resource_cidrs_pool ON resource_cidrs (pool_id, rkey);
 
 CREATE TABLE address_history (

@@ -35,6 +35,7 @@ CREATE INDEX resource_cidrs_scope ON resource_cidrs (scope_id, rkey);
 CREATE INDEX resource_cidrs_addr ON resource_cidrs (scope_id, family, first);
 CREATE INDEX resource_cidrs_cidr ON resource_cidrs (scope_id, cidr);
 CREATE INDEX resource_cidrs_resource ON resource_cidrs (resource_id);
+CREATE INDEX resource_cidrs_vpc ON resource_cidrs (scope_id, vpc_id, rkey);
 CREATE INDEX resource_cidrs_pool ON resource_cidrs (pool_id, rkey);
 
 CREATE TABLE address_history (
