@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -44,9 +45,77 @@ func wireResourceCidr(r *ipam.ResourceCIDR) xmlResourceCidr {
 // formatUsage writes a share as a plain decimal.
 func formatUsage(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
+// resourceCidrsResponse is a page of up to 1,000 resource CIDRs. It renders
+// itself (ec2query.FieldsAppender) as allocations do: the output is what
+// encoding/xml produces for
+//
+//	struct {
+//		Items     ec2query.List[xmlResourceCidr] `xml:"ipamResourceCidrSet"`
+//		NextToken string                         `xml:"nextToken,omitempty"`
+//	}
+//
+// with wireResourceCidr's items (monitor_test.go compares the two).
 type resourceCidrsResponse struct {
-	Items     ec2query.List[xmlResourceCidr] `xml:"ipamResourceCidrSet"`
-	NextToken string                         `xml:"nextToken,omitempty"`
+	items []*ipam.ResourceCIDR
+	next  string
+}
+
+// AppendXMLFields implements ec2query.FieldsAppender.
+func (r *resourceCidrsResponse) AppendXMLFields(b []byte) []byte {
+	b = slices.Grow(b, 64+len(r.next)+len(r.items)*resourceCidrXMLSize)
+	b = append(b, "<ipamResourceCidrSet>"...)
+	for _, x := range r.items {
+		b = appendResourceCidrItem(b, x)
+	}
+	b = append(b, "</ipamResourceCidrSet>"...)
+	if r.next != "" {
+		b = ec2query.AppendElement(b, "nextToken", r.next)
+	}
+	return b
+}
+
+// resourceCidrXMLSize is about the size of a subnet's <item> with a Name tag.
+const resourceCidrXMLSize = 700
+
+// appendResourceCidrItem appends <item>…</item> of wireResourceCidr(x),
+// field for field in xmlResourceCidr's order.
+func appendResourceCidrItem(b []byte, x *ipam.ResourceCIDR) []byte {
+	w := wireResourceCidr(x)
+	b = append(b, "<item>"...)
+	for _, f := range [...]struct {
+		name, v string
+		always  bool
+	}{
+		{"ipamId", w.IpamID, true}, {"ipamScopeId", w.IpamScopeID, true}, {"ipamPoolId", w.IpamPoolID, false},
+		{"resourceRegion", w.ResourceRegion, true}, {"resourceOwnerId", w.ResourceOwnerID, true},
+		{"resourceId", w.ResourceID, true}, {"resourceName", w.ResourceName, false},
+		{"resourceCidr", w.ResourceCidr, true}, {"resourceType", w.ResourceType, true},
+	} {
+		if f.always || f.v != "" {
+			b = ec2query.AppendElement(b, f.name, f.v)
+		}
+	}
+	b = append(b, "<resourceTagSet>"...)
+	for _, t := range x.Tags {
+		b = append(b, "<item>"...)
+		b = ec2query.AppendElement(b, "key", t.Key)
+		b = ec2query.AppendElement(b, "value", t.Value)
+		b = append(b, "</item>"...)
+	}
+	b = append(b, "</resourceTagSet>"...)
+	for _, f := range [...]struct {
+		name, v string
+		always  bool
+	}{
+		{"ipUsage", w.IPUsage, true}, {"complianceStatus", w.ComplianceStatus, true},
+		{"managementState", w.ManagementState, true}, {"overlapStatus", w.OverlapStatus, true},
+		{"vpcId", w.VpcID, true}, {"availabilityZoneId", w.AvailabilityZoneID, false},
+	} {
+		if f.always || f.v != "" {
+			b = ec2query.AppendElement(b, f.name, f.v)
+		}
+	}
+	return append(b, "</item>"...)
 }
 
 func (h *Handler) getIpamResourceCidrs(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
@@ -65,7 +134,7 @@ func (h *Handler) getIpamResourceCidrs(ctx context.Context, c ipam.Caller, p *ec
 	if err != nil {
 		return nil, err
 	}
-	return &resourceCidrsResponse{wireList(items, wireResourceCidr), next}, nil
+	return &resourceCidrsResponse{items, next}, nil
 }
 
 type resourceCidrResponse struct {

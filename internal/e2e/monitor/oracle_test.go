@@ -165,7 +165,6 @@ func TestMonitoringConcurrentNodes(t *testing.T) {
 	checkHistory(t, e)
 }
 
-
 // checkHistory: every resource CIDR has exactly one open history record,
 // and it carries the block's current statuses.
 func checkHistory(t *testing.T, e *env) {

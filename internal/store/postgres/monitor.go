@@ -24,9 +24,10 @@ func (t *tx) LockResourceSpace(keys []string) error {
 		h.Write([]byte("ipamd resource space " + k))
 		ids[i] = int64(h.Sum64())
 	}
-	// One statement, the locks taken in array order.
-	_, err := t.exec(`SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n)`, ids)
-	return err
+	// One statement, the locks taken in array order. It goes out with the
+	// next statement (the overlap lookup that needs the locks), not in a
+	// round trip of its own.
+	return t.later(`SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n)`, ids)
 }
 
 const resourceCIDRCols = `ipam_id, resource_id, cidr, scope_id, owner, region, resource_type, vpc_id, name,

@@ -85,6 +85,7 @@ var cases = []testCase{
 	{"ConcurrentUpdate", testConcurrentUpdate},
 	{"Bulk", testBulk},
 	{"BulkVPCs", testBulkVPCs},
+	{"BulkLoad", testBulkLoad},
 	{"Durability", testDurability},
 	{"Closed", testClosed},
 }
