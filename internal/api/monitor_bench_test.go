@@ -125,3 +125,30 @@ func BenchmarkGetIpamAddressHistory(b *testing.B) {
 	benchServe(b, h, url.Values{"Action": {"GetIpamAddressHistory"}, "IpamScopeId": {scope}, "Cidr": {cidr},
 		"StartTime": {"2023-01-01T00:00:00Z"}})
 }
+
+// BenchmarkCreateVpcFromPool: CreateVpc from a pool, one call at a time, with
+// an IPAM monitoring the VPCs: what monitoring adds to each write.
+func BenchmarkCreateVpcFromPool(b *testing.B) {
+	st, err := sqlite.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	svc := ipam.NewService(st, ipam.Config{})
+	ctx := context.Background()
+	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
+	im, err := svc.CreateIpam(ctx, c, ipam.CreateIpamInput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	loc := "us-east-1"
+	p, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: im.PrivateDefaultScopeID, AddressFamily: "ipv4", Locale: &loc})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: p.ID, CIDR: "10.0.0.0/8"}); err != nil {
+		b.Fatal(err)
+	}
+	h := New(Config{Service: svc, Verifier: &sigv4.Verifier{Creds: sigv4.DevCredentials()}})
+	benchServe(b, h, url.Values{"Action": {"CreateVpc"}, "Ipv4IpamPoolId": {p.ID}, "Ipv4NetmaskLength": {"24"}})
+}

@@ -62,39 +62,49 @@ func (t *tx) ResourceCIDRsOf(resourceID string) ([]*ipam.ResourceCIDR, error) {
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs WHERE resource_id = ? ORDER BY ipam_id, rkey`, resourceID)
 }
 
-// ResourceCIDRsOverlapping finds the blocks that contain p by their exact
-// CIDR (one index probe per shorter prefix length that a resource block
-// can have) and those inside p as one index range from its first address.
+// ResourceCIDRsOverlapping is one statement on resource_cidrs_addr: the
+// blocks that start inside p (a range), and those that start at one of p's
+// shorter networks (a probe each), of which the ones that reach p contain
+// it.
 func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
 	p = p.Masked()
 	fam, first, last := blockKey(p)
-	inside, err := t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
-		WHERE scope_id = ? AND family = ? AND first BETWEEN ? AND ?`, scopeID, fam, first, last)
-	if err != nil {
-		return nil, err
-	}
-	// A block that contains p and starts where it does is in that range
-	// too; it is found below by its CIDR.
-	inside = slices.DeleteFunc(inside, func(r *ipam.ResourceCIDR) bool { return r.CIDR.Bits() < p.Bits() })
 	outer := ipam.EnclosingPrefixes(p)
-	if len(outer) == 0 {
-		return inside, nil
-	}
-	args := make([]any, 0, len(outer)+1)
-	args = append(args, scopeID)
+	args := make([]any, 0, 4+len(outer))
+	args = append(args, scopeID, fam, first, last)
+	starts := map[netip.Addr]bool{}
 	for _, q := range outer {
-		args = append(args, q.String())
+		if a := q.Addr(); !starts[a] && a != p.Addr() {
+			starts[a] = true
+			_, f, _ := blockKey(q)
+			args = append(args, f)
+		}
 	}
-	around, err := t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
-		WHERE scope_id = ? AND cidr IN (`+placeholders(len(outer))+`)`, args...)
+	// Two index searches; an OR of them would scan the scope.
+	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4`
+	if n := len(args) - 4; n > 0 {
+		query += ` UNION ALL SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ?1 AND family = ?2 AND first IN (` + numbered(5, n) + `)`
+	}
+	rows, err := t.resourceCIDRs(query, args...)
 	if err != nil {
 		return nil, err
 	}
-	return append(inside, around...), nil
+	// What starts before p overlaps it only if it contains p.
+	return slices.DeleteFunc(rows, func(r *ipam.ResourceCIDR) bool { return !r.CIDR.Overlaps(p) }), nil
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+// numbered is "?from, ?from+1, …" for n parameters.
+func numbered(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "?%d", from+i)
+	}
+	return b.String()
 }
 
 func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {
@@ -128,7 +138,7 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 	from := "resource_cidrs"
 	switch {
 	case q.ResourceID != "":
-		from += " INDEXED BY resource_cidrs_resource"
+		from += " INDEXED BY resource_cidrs_key"
 	case q.VpcID != "":
 		from += " INDEXED BY resource_cidrs_vpc"
 	case q.PoolID != "":

@@ -3,8 +3,9 @@
 --
 -- A resource CIDR's first and last address (16 bytes, IPv4 mapped, as in
 -- subnet_blocks) make the blocks inside one an index range of
--- resource_cidrs_addr; the blocks that contain one are found by their
--- exact CIDR text in resource_cidrs_cidr.
+-- resource_cidrs_addr, and the blocks that contain one are among those
+-- that start at one of its shorter networks: a few more probes of the same
+-- index. Every index costs each write, so there are few.
 CREATE TABLE resource_cidrs (
 	ipam_id       TEXT NOT NULL,
 	resource_id   TEXT NOT NULL,
@@ -33,10 +34,8 @@ CREATE TABLE resource_cidrs (
 	-- key of the domain, (ipam_id, resource_id, cidr), is a unique index.
 	PRIMARY KEY (scope_id, rkey)
 ) WITHOUT ROWID;
-CREATE UNIQUE INDEX resource_cidrs_key ON resource_cidrs (ipam_id, resource_id, cidr);
+CREATE UNIQUE INDEX resource_cidrs_key ON resource_cidrs (resource_id, ipam_id, cidr);
 CREATE INDEX resource_cidrs_addr ON resource_cidrs (scope_id, family, first);
-CREATE INDEX resource_cidrs_cidr ON resource_cidrs (scope_id, cidr);
-CREATE INDEX resource_cidrs_resource ON resource_cidrs (resource_id);
 CREATE INDEX resource_cidrs_vpc ON resource_cidrs (scope_id, vpc_id, rkey);
 CREATE INDEX resource_cidrs_pool ON resource_cidrs (pool_id, rkey);
 
@@ -58,4 +57,3 @@ CREATE TABLE address_history (
 ) WITHOUT ROWID;
 CREATE INDEX address_history_cidr ON address_history (scope_id, cidr, id);
 CREATE INDEX address_history_end ON address_history (end_ns) WHERE end_ns IS NOT NULL;
-CREATE INDEX address_history_ipam ON address_history (ipam_id);
