@@ -141,7 +141,9 @@ type ResourceCIDRQuery struct {
 }
 
 // HistoryQuery selects a scope's address history records of exactly one
-// CIDR whose span meets [From, To], in ID (start) order.
+// CIDR whose span meets [From, To], in ID (start) order. From and To lie
+// within the years 1678–2262, where time.Time.UnixNano is defined: the
+// service clamps a wider window (every span lies inside that range).
 type HistoryQuery struct {
 	ScopeID string
 	CIDR    netip.Prefix
