@@ -170,3 +170,9 @@ func EnclosingPrefixes(p netip.Prefix) []netip.Prefix {
 	}
 	return out
 }
+
+// SpaceLock is one resource-space lock (Tx.LockResourceSpace).
+type SpaceLock struct {
+	Key       string
+	Exclusive bool
+}

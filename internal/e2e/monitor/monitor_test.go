@@ -532,3 +532,42 @@ func TestMonitoringLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// History survives the resource and a restart; pruning drops only what
+// ended before the cutoff.
+func TestAddressHistoryRestartAndRetention(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	e := &env{t: t, c: srv.Client()}
+	out, err := e.c.CreateIpam(ctx, &ec2.CreateIpamInput{})
+	must(t, err)
+	e.ipam, e.priv = *out.Ipam.IpamId, *out.Ipam.PrivateDefaultScopeId
+	gone := e.vpc("10.9.0.0/16")
+	_, err = e.c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(gone)})
+	must(t, err)
+	kept := e.vpc("10.9.0.0/16")
+	all := &ec2.GetIpamAddressHistoryInput{Cidr: aws.String("10.9.0.0/16"), StartTime: aws.Time(time.Unix(0, 0))}
+	if got := e.history(all); len(got) != 2 {
+		t.Fatalf("before the restart: %+v", got)
+	}
+
+	srv.Restart(t)
+	e.c = srv.Client()
+	got := e.history(all)
+	if len(got) != 2 || *got[0].ResourceId != gone || *got[1].ResourceId != kept || got[1].SampledEndTime != nil {
+		t.Fatalf("after the restart: %+v", got)
+	}
+
+	n, err := srv.Service.PruneAddressHistory(ctx, time.Now().Add(-time.Hour))
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("pruning to an hour ago dropped %d records", n)
+	}
+	n, err = srv.Service.PruneAddressHistory(ctx, time.Now().Add(time.Second))
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("pruning to now dropped %d records, want the ended one", n)
+	}
+	if got := e.history(all); len(got) != 1 || *got[0].ResourceId != kept {
+		t.Fatalf("after pruning: %+v", got)
+	}
+}
