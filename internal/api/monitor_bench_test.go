@@ -152,3 +152,35 @@ func BenchmarkCreateVpcFromPool(b *testing.B) {
 	h := New(Config{Service: svc, Verifier: &sigv4.Verifier{Creds: sigv4.DevCredentials()}})
 	benchServe(b, h, url.Values{"Action": {"CreateVpc"}, "Ipv4IpamPoolId": {p.ID}, "Ipv4NetmaskLength": {"24"}})
 }
+
+// BenchmarkCreateSubnetFromPlanningPool: CreateSubnet (/28) from a VPC's
+// resource planning pool, one call at a time, with an IPAM monitoring it.
+func BenchmarkCreateSubnetFromPlanningPool(b *testing.B) {
+	st, err := sqlite.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	svc := ipam.NewService(st, ipam.Config{})
+	ctx := context.Background()
+	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
+	im, err := svc.CreateIpam(ctx, c, ipam.CreateIpamInput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cidr := "10.0.0.0/16"
+	v, err := svc.CreateVpc(ctx, c, ipam.CreateVpcInput{VpcCidrParams: ipam.VpcCidrParams{CidrBlock: cidr}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: im.PrivateDefaultScopeID, AddressFamily: "ipv4",
+		SourceResource: &ipam.SourceResource{ResourceID: v.ID, ResourceType: "vpc", ResourceRegion: "us-east-1", ResourceOwner: c.AccountID}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: p.ID, CIDR: cidr}); err != nil {
+		b.Fatal(err)
+	}
+	h := New(Config{Service: svc, Verifier: &sigv4.Verifier{Creds: sigv4.DevCredentials()}})
+	benchServe(b, h, url.Values{"Action": {"CreateSubnet"}, "VpcId": {v.ID}, "Ipv4IpamPoolId": {p.ID}, "Ipv4NetmaskLength": {"28"}})
+}
