@@ -76,7 +76,14 @@ func NewService(store Store, cfg Config) *Service {
 		cfg.Observer = noObserver{}
 	}
 	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache(), obs: cfg.Observer,
-		allocs: batcher[*allocJob]{max: maxBatch}, groups: batcher[*poolBatch]{max: maxGroup}}
+		allocs: batcher[*allocJob]{max: maxBatch}, groups: batcher[*poolBatch]{max: maxGroup, lanes: writeLanes(store)}}
+}
+
+func writeLanes(store Store) int {
+	if w, ok := store.(WriteLanes); ok {
+		return max(w.WriteLanes(), 1)
+	}
+	return 1
 }
 
 // Healthy reports whether the store is usable.

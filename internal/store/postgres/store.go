@@ -78,6 +78,11 @@ func (s *Store) Close() error {
 }
 
 // Ping checks that the database answers.
+// WriteLanes lets four group transactions run at once (ipam.WriteLanes): a
+// transaction spends most of its time in round trips, which one lane would
+// serialize; measured in docs/benchmarks.md (issue 11, CreateSubnet).
+func (s *Store) WriteLanes() int { return 4 }
+
 func (s *Store) Ping(ctx context.Context) error {
 	return mapErr(s.pool.Ping(ctx))
 }
