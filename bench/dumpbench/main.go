@@ -2,12 +2,16 @@
 // SQLite store with -n allocations of one pool (and -tokens client-token
 // records, as the SDKs leave one per AllocateIpamPoolCidr) directly through
 // the store, then times four runs of the ipamd binary, reading each one's
-// peak resident memory from the kernel (rusage):
+// peak resident memory (VmHWM) and CPU time, and the CPU time of the
+// PostgreSQL backends serving it when the server runs on this machine:
 //
 //	export SQLite -> file, import file -> PostgreSQL,
 //	export PostgreSQL -> file, import file -> SQLite
 //
-//	cd bench && go run ./dumpbench -n 1000000
+//	cd bench && go run ./dumpbench -n 1000000 [-work DIR]
+//
+// The CPU columns matter on a shared machine: wall-clock seconds grow with
+// the load average, CPU seconds barely do.
 package main
 
 import (
@@ -39,11 +43,13 @@ func main() {
 	admin := flag.String("database-url", envOr("IPAMD_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"admin URL of the PostgreSQL server (a database is created and dropped)")
 	bin := flag.String("ipamd", "", "ipamd binary (default: build ../cmd/ipamd)")
+	work := flag.String("work", "", "keep the source store and the dumps in this directory (default: a temporary one,\n"+
+		"removed at the end); a source store already there from an earlier run with the same -n is reused, not refilled")
 	flag.Parse()
 	if *tokens < 0 {
 		*tokens = *n
 	}
-	if err := run(*n, *tokens, *admin, *bin); err != nil {
+	if err := run(*n, *tokens, *admin, *bin, *work); err != nil {
 		fmt.Fprintln(os.Stderr, "dumpbench:", err)
 		os.Exit(1)
 	}
@@ -56,12 +62,22 @@ func envOr(k, def string) string {
 	return def
 }
 
-func run(n, tokens int, admin, bin string) error {
-	tmp, err := os.MkdirTemp("", "dumpbench")
-	if err != nil {
-		return err
+func run(n, tokens int, admin, bin, work string) error {
+	tmp := work
+	if tmp == "" {
+		var err error
+		if tmp, err = os.MkdirTemp("", "dumpbench"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+	} else {
+		// The outputs of an earlier run: every step refuses an existing target.
+		for _, f := range []string{"from-sqlite.dump", "from-postgres.dump", "dst"} {
+			if err := os.RemoveAll(filepath.Join(tmp, f)); err != nil {
+				return err
+			}
+		}
 	}
-	defer os.RemoveAll(tmp)
 	if bin == "" {
 		bin = filepath.Join(tmp, "ipamd")
 		build := exec.Command("go", "build", "-o", bin, "./cmd/ipamd")
@@ -70,13 +86,23 @@ func run(n, tokens int, admin, bin string) error {
 			return fmt.Errorf("build: %v\n%s", err, out)
 		}
 	}
-	src := filepath.Join(tmp, "src")
-	t0 := time.Now()
-	if err := fill(src, n, tokens); err != nil {
-		return err
+	src := filepath.Join(tmp, fmt.Sprintf("src-%d-%d", n, tokens))
+	if _, err := os.Stat(filepath.Join(src, "filled")); err == nil {
+		fmt.Printf("reusing %s\n", src)
+	} else {
+		if err := os.RemoveAll(src); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := fill(src, n, tokens); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(src, "filled"), nil, 0o600); err != nil {
+			return err
+		}
+		fmt.Printf("filled %d allocations and %d client tokens in %.1fs; database %s\n", n, tokens,
+			time.Since(t0).Seconds(), size(filepath.Join(src, sqlite.FileName)))
 	}
-	fmt.Printf("filled %d allocations and %d client tokens in %.1fs; database %s\n", n, tokens,
-		time.Since(t0).Seconds(), size(filepath.Join(src, sqlite.FileName)))
 
 	db, drop, err := newDatabase(admin)
 	if err != nil {
@@ -85,8 +111,8 @@ func run(n, tokens int, admin, bin string) error {
 	defer drop()
 	f1, f2 := filepath.Join(tmp, "from-sqlite.dump"), filepath.Join(tmp, "from-postgres.dump")
 	fmt.Println()
-	fmt.Println("| step | seconds | peak RSS | dump size |")
-	fmt.Println("|---|---:|---:|---:|")
+	fmt.Println("| step | seconds | ipamd CPU s | PostgreSQL backend CPU s | peak RSS | dump size |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|")
 	for _, s := range []struct {
 		name string
 		args []string
@@ -106,12 +132,93 @@ func run(n, tokens int, admin, bin string) error {
 			return err
 		}
 		peak := watchPeak(cmd.Process.Pid)
-		if err := cmd.Wait(); err != nil {
+		backend := watchBackends(admin, dbName(db))
+		err := cmd.Wait()
+		server := backend()
+		if err != nil {
 			return fmt.Errorf("%s: %v\n%s", s.name, err, out.Bytes())
 		}
-		fmt.Printf("| %s | %.1f | %d MB | %s |\n", s.name, time.Since(start).Seconds(), <-peak>>10, size(s.file))
+		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		fmt.Printf("| %s | %.1f | %.1f | %s | %d MB | %s |\n", s.name, time.Since(start).Seconds(), cpu.Seconds(),
+			server, <-peak>>10, size(s.file))
 	}
 	return nil
+}
+
+func dbName(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(p.Path, "/")
+}
+
+// watchBackends polls, every 100 ms until the returned function is called,
+// the CPU time (user+system, /proc/PID/stat) of the PostgreSQL backends
+// serving database db, and returns their total then; "-" if it read none
+// (no backend ran, or the server is not on this machine). The time a
+// backend spends after its last poll is missed: at most 100 ms each.
+func watchBackends(admin, db string) func() string {
+	stop, done := make(chan struct{}), make(chan string, 1)
+	go func() {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			done <- "-"
+			return
+		}
+		defer conn.Close(ctx)
+		ticks := map[int64]int64{}
+		for {
+			rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1`, db)
+			if err == nil {
+				for rows.Next() {
+					var pid int64
+					if rows.Scan(&pid) == nil {
+						if t, ok := procTicks(pid); ok {
+							ticks[pid] = t
+						}
+					}
+				}
+				rows.Close()
+			}
+			select {
+			case <-stop:
+				if len(ticks) == 0 {
+					done <- "-"
+					return
+				}
+				var sum int64
+				for _, t := range ticks {
+					sum += t
+				}
+				done <- fmt.Sprintf("%.1f", float64(sum)/100) // USER_HZ is 100 on Linux
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return func() string { close(stop); return <-done }
+}
+
+// procTicks is utime+stime of a process in clock ticks.
+func procTicks(pid int64) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name, which is in parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	return u + s, err1 == nil && err2 == nil
 }
 
 // watchPeak polls the process's VmHWM (peak resident set of its own image:

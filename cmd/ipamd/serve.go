@@ -38,6 +38,7 @@ type serveConfig struct {
 	metricsListen                                     string
 	console                                           bool
 	consoleSessionTTL                                 time.Duration
+	historyRetention                                  time.Duration
 	limits                                            ipam.Limits
 	mutatingRate, mutatingBurst                       float64
 	readRate, readBurst                               float64
@@ -118,6 +119,7 @@ func (c *serveConfig) flagSet() (fs *flag.FlagSet, errs []error) {
 	str(&c.metricsListen, "metrics-listen", "IPAMD_METRICS_LISTEN", "", "serve Prometheus metrics, unauthenticated, at /metrics on this address (e.g. 127.0.0.1:9726); off when empty")
 	boolean(&c.console, "console", "IPAMD_CONSOLE", true, "serve the web console under /console/ on the API listener")
 	duration(&c.consoleSessionTTL, "console-session-ttl", "IPAMD_CONSOLE_SESSION_TTL", console.DefaultSessionTTL, "how long a console sign-in lasts")
+	duration(&c.historyRetention, "history-retention", "IPAMD_HISTORY_RETENTION", ipam.DefaultHistoryRetention, "how long GetIpamAddressHistory keeps a record after its span ended (0: forever)")
 	str(&c.auditLog, "audit-log", "IPAMD_AUDIT_LOG", "", "append the audit trail (one JSON object per mutating call) to this file; in the log when empty")
 	num("max-body-bytes", "IPAMD_MAX_BODY_BYTES", api.DefaultMaxBodyBytes, "largest request body accepted", func(n int64) { c.maxBody = n })
 	num("max-ipams", "IPAMD_MAX_IPAMS", int64(c.limits.IpamsPerRegion), "IPAMs per account", func(n int64) { c.limits.IpamsPerRegion = int(n) })
@@ -178,6 +180,9 @@ func serve(args []string) error {
 		svcCfg.Observer = mx
 	}
 	svc := ipam.NewService(store, svcCfg)
+	if cfg.historyRetention > 0 {
+		go svc.KeepHistory(ctx, cfg.historyRetention, log)
+	}
 	var limiter *api.Limiter
 	if cfg.mutatingRate > 0 || cfg.readRate > 0 {
 		limiter = &api.Limiter{MutatingRate: cfg.mutatingRate, MutatingBurst: cfg.mutatingBurst,

@@ -64,6 +64,12 @@ var codes = map[ipam.Code]codeEntry{
 	ipam.CodeVpcIDMalformed:              {"InvalidVpcID.Malformed", http.StatusBadRequest},
 	ipam.CodeSubnetIDMalformed:           {"InvalidSubnetID.Malformed", http.StatusBadRequest},
 	ipam.CodeVpcEndpointNotFound:         {"InvalidVpcEndpointId.NotFound", http.StatusBadRequest},
+
+	// Resource discovery ids.
+	ipam.CodeDiscoveryNotFound:               {"InvalidIpamResourceDiscoveryId.NotFound", http.StatusBadRequest},
+	ipam.CodeDiscoveryAssociationNotFound:    {"InvalidIpamResourceDiscoveryAssociationId.NotFound", http.StatusBadRequest},
+	ipam.CodeDiscoveryIDMalformed:            {"InvalidIpamResourceDiscoveryId.Malformed", http.StatusBadRequest},
+	ipam.CodeDiscoveryAssociationIDMalformed: {"InvalidIpamResourceDiscoveryAssociationId.Malformed", http.StatusBadRequest},
 }
 
 // toWire maps any error a request can end with to what the client sees.

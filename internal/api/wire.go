@@ -130,14 +130,10 @@ func wireTags(tags []ipam.Tag) ec2query.List[xmlTag] {
 }
 
 func wireIpam(i *ipam.IPAM) xmlIpam {
-	regions := make(ec2query.List[xmlRegion], len(i.OperatingRegions))
-	for k, r := range i.OperatingRegions {
-		regions[k] = xmlRegion{RegionName: r}
-	}
 	return xmlIpam{
 		OwnerID: i.OwnerID, IpamID: i.ID, IpamArn: i.ARN(), IpamRegion: i.Region,
 		PublicDefaultScopeID: i.PublicDefaultScopeID, PrivateDefaultScopeID: i.PrivateDefaultScopeID,
-		ScopeCount: i.ScopeCount, Description: i.Description, OperatingRegions: regions, State: i.State,
+		ScopeCount: i.ScopeCount, Description: i.Description, OperatingRegions: wireRegions(i.OperatingRegions), State: i.State,
 		Tags: wireTags(i.Tags), DefaultResDiscoveryID: i.ResourceDiscoveryID,
 		DefaultResDiscoveryAsID: i.ResourceDiscoveryAsID, ResDiscoveryAsCount: 1,
 		Tier: i.Tier, EnablePrivateGua: i.EnablePrivateGua, MeteredAccount: i.MeteredAccount,

@@ -84,6 +84,7 @@ var exportKinds = []func(tx ipam.BulkTx, w *writer) error{
 	exportVPCs,
 	exportAllocations,
 	exportClientTokens,
+	exportMonitoring,
 }
 
 // writeAll writes every row list returns as records of kind.
@@ -175,5 +176,48 @@ func exportClientTokens(tx ipam.BulkTx, w *writer) error {
 			return nil
 		}
 		after = next
+	}
+}
+
+// exportMonitoring pages through every scope's resource CIDRs, then the
+// whole address history.
+func exportMonitoring(tx ipam.BulkTx, w *writer) error {
+	scopes, err := tx.ListAllScopes()
+	if err != nil {
+		return err
+	}
+	for _, sc := range scopes {
+		q := ipam.ResourceCIDRQuery{ScopeID: sc.ID, Limit: page}
+		for {
+			rows, err := tx.ListResourceCIDRs(q)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if err := w.record(KindResourceCIDR, r); err != nil {
+					return err
+				}
+			}
+			if len(rows) < page {
+				break
+			}
+			q.After = rows[len(rows)-1].Key()
+		}
+	}
+	after := ""
+	for {
+		recs, err := tx.ListAllHistory(after, page)
+		if err != nil {
+			return err
+		}
+		for _, h := range recs {
+			if err := w.record(KindHistory, h); err != nil {
+				return err
+			}
+		}
+		if len(recs) < page {
+			return nil
+		}
+		after = recs[len(recs)-1].ID
 	}
 }

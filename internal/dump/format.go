@@ -14,8 +14,8 @@
 // byte before it (header included): a truncated dump has no end line, an
 // edited one fails the checksum, and Import loads nothing from either (one
 // transaction). Kinds are written in dependency order (ipam, scope, pool,
-// pool_cidr, vpc, subnet, allocation, client_token). A new kind (address
-// history, say) is new lines with a new k value: add a writer to
+// pool_cidr, vpc, subnet, allocation, client_token, resource_cidr, history).
+// A new kind is new lines with a new k value: add a writer to
 // exportKinds and a loader to loaders, and bump Version only if an old reader must refuse
 // the dump; an importer refuses a kind it does not know rather than drop
 // data silently.
@@ -45,7 +45,11 @@ const (
 	KindSubnet      = "subnet"
 	KindAllocation  = "allocation"
 	KindClientToken = "client_token"
-	kindEnd         = "end"
+	// Monitoring: each resource CIDR as an IPAM sees it, and every address
+	// history record.
+	KindResourceCIDR = "resource_cidr"
+	KindHistory      = "history"
+	kindEnd          = "end"
 )
 
 type header struct {

@@ -45,6 +45,19 @@ var loaders = map[string]func(l *loader, v []byte) error{
 	KindSubnet:      loadDoc(func(tx ipam.BulkTx, s *ipam.Subnet) error { return tx.InsertSubnet(s) }),
 	KindAllocation:  loadAllocation,
 	KindClientToken: loadClientToken,
+	KindResourceCIDR: loadDoc(func(tx ipam.BulkTx, r *ipam.ResourceCIDR) error {
+		if !r.CIDR.IsValid() {
+			return errors.New("resource cidr without a valid CIDR")
+		}
+		r.Tags = ipam.NilIfEmpty(r.Tags)
+		return tx.PutResourceCIDR(r)
+	}),
+	KindHistory: loadDoc(func(tx ipam.BulkTx, h *ipam.HistoryRecord) error {
+		if !h.CIDR.IsValid() || h.ID == "" {
+			return errors.New("history record without an id or a valid CIDR")
+		}
+		return tx.InsertHistory(h)
+	}),
 }
 
 func loadDoc[T any](insert func(ipam.BulkTx, *T) error) func(*loader, []byte) error {
@@ -125,6 +138,9 @@ func Import(ctx context.Context, s ipam.Store, in io.Reader) (Stats, error) {
 		if !empty {
 			return ErrNotEmpty
 		}
+		if err := tx.BeginLoad(); err != nil {
+			return err
+		}
 		stats, err = load(&loader{tx: tx}, bufio.NewReaderSize(in, 1<<20))
 		return err
 	})
@@ -157,9 +173,11 @@ func load(l *loader, r *bufio.Reader) (Stats, error) {
 			}
 			return nil, err
 		}
-		var rec line
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			return nil, invalid("record %d does not decode: %v", n+1, err)
+		rec, ok := splitRecord(raw)
+		if !ok {
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return nil, invalid("record %d does not decode: %v", n+1, err)
+			}
 		}
 		if rec.K == kindEnd {
 			return stats, finish(l, r, h, rec, n)
@@ -180,8 +198,35 @@ func load(l *loader, r *bufio.Reader) (Stats, error) {
 	}
 }
 
+// splitRecord takes a record line apart as the writer wrote it,
+// {"k":"<kind>","v":<value>}, without decoding the value twice: the
+// loader's decode of v checks it. A line of any other shape (the end line,
+// a hand-made one) is decoded whole instead.
+func splitRecord(raw []byte) (line, bool) {
+	const head, mid = `{"k":"`, `","v":`
+	rest, ok := bytes.CutPrefix(raw, []byte(head))
+	if !ok {
+		return line{}, false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+		return line{}, false
+	}
+	kind := rest[:i]
+	v, ok := bytes.CutPrefix(rest[i:], []byte(mid))
+	if !ok {
+		return line{}, false
+	}
+	v = bytes.TrimRight(v, " \t\r\n")
+	v, ok = bytes.CutSuffix(v, []byte("}"))
+	if !ok {
+		return line{}, false
+	}
+	return line{K: string(kind), V: v}, true
+}
+
 // finish checks the end line and that nothing follows it, then flushes the
-// last batches.
+// last batches and has the store check what it loaded (FinishLoad).
 func finish(l *loader, r *bufio.Reader, h hash.Hash, end line, n int64) error {
 	if end.Records != n {
 		return invalid("the end line counts %d records, the dump holds %d", end.Records, n)
@@ -192,7 +237,10 @@ func finish(l *loader, r *bufio.Reader, h hash.Hash, end line, n int64) error {
 	if rest, _ := io.ReadAll(io.LimitReader(r, 1)); len(rest) > 0 {
 		return invalid("data after the end line")
 	}
-	return l.flush()
+	if err := l.flush(); err != nil {
+		return err
+	}
+	return l.tx.FinishLoad()
 }
 
 func readLine(r *bufio.Reader, h hash.Hash) ([]byte, error) {

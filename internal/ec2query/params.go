@@ -1,10 +1,12 @@
 package ec2query
 
 import (
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Params wraps decoded request values. A handler calls the getter for every
@@ -154,4 +156,25 @@ func (p *Params) Finish() error {
 		}
 	}
 	return nil
+}
+
+// Time parses name as a timestamp: ISO 8601 (what botocore and the AWS SDKs
+// send for the EC2 protocol, e.g. 2026-01-02T03:04:05Z or with fractional
+// seconds) or Unix epoch seconds. ok is false when absent or invalid
+// (invalid also records InvalidParameterValue).
+func (p *Params) Time(name string) (v time.Time, ok bool) {
+	s, present := p.get(name)
+	if !present {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1e11 {
+		sec, frac := math.Modf(f)
+		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
+	}
+	p.fail(errorf(CodeInvalidParameterValue,
+		"Value (%s) for parameter %s is invalid. Expecting a timestamp such as 2006-01-02T15:04:05Z.", echo(s), name))
+	return time.Time{}, false
 }

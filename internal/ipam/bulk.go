@@ -13,6 +13,9 @@ type BulkTx interface {
 	// subnets, ascending by id.
 	ListAllVPCs() ([]*VPC, error)
 	ListAllSubnets() ([]*Subnet, error)
+	// ListAllHistory returns up to limit address history records of every
+	// account with ids greater than after, ascending by id.
+	ListAllHistory(after string, limit int) ([]*HistoryRecord, error)
 	// ListAllClientTokens returns up to limit client-token records of every
 	// account after the cursor after ("" for the first page), in an order of
 	// the store's choosing, and the cursor of the last one returned ("" when
@@ -28,4 +31,13 @@ type BulkTx interface {
 	// allocation, VPC, subnet or client token (a pagination token key does
 	// not count).
 	Empty() (bool, error)
+	// BeginLoad and FinishLoad bracket the load of an empty store (Import,
+	// after Empty said so): between them InsertAllocations and
+	// PutClientTokens may defer their overlap and duplicate checks, and
+	// FinishLoad runs every deferred check over what was loaded, failing
+	// the transaction on the first refusal (ErrConflict, naming the rows).
+	// A transaction that called BeginLoad does not commit without a
+	// FinishLoad that succeeded after its last insert.
+	BeginLoad() error
+	FinishLoad() error
 }

@@ -50,6 +50,10 @@ const (
 	CodeVpcEndpointNotFound
 	CodeVpcIDMalformed
 	CodeSubnetIDMalformed
+	CodeDiscoveryNotFound
+	CodeDiscoveryAssociationNotFound
+	CodeDiscoveryIDMalformed
+	CodeDiscoveryAssociationIDMalformed
 )
 
 // Codes lists every Code, so the API layer can prove its table is complete.
@@ -64,6 +68,7 @@ var Codes = []Code{
 	CodeSubnetConflict, CodeCidrLimitExceeded, CodeNetworkAclNotFound,
 	CodeRouteTableNotFound, CodeSecurityGroupNotFound, CodeNetworkInterfaceNotFound, CodeVpcEndpointNotFound,
 	CodeVpcIDMalformed, CodeSubnetIDMalformed,
+	CodeDiscoveryNotFound, CodeDiscoveryAssociationNotFound, CodeDiscoveryIDMalformed, CodeDiscoveryAssociationIDMalformed,
 }
 
 // Error is a domain error with a message fit to show a client.

@@ -202,7 +202,7 @@ func (s *Service) ModifyIpamPool(ctx context.Context, c Caller, in ModifyIpamPoo
 		}
 	}
 	var out *Pool
-	err := s.update(ctx, func(tx Tx, _ *op) error {
+	err := s.update(ctx, func(tx Tx, o *op) error {
 		p, err := s.lockPool(tx, c, in.PoolID)
 		if err != nil {
 			return err
@@ -246,6 +246,7 @@ func (s *Service) ModifyIpamPool(ctx context.Context, c Caller, in ModifyIpamPoo
 		if err := tx.UpdatePool(p); err != nil {
 			return err
 		}
+		o.poolRulesChanged(p)
 		out = p
 		return nil
 	})

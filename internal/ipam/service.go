@@ -113,7 +113,10 @@ func (s *Service) updateRuns(ctx context.Context, runs int, fn func(tx Tx, op *o
 		var flushed time.Time
 		err = s.store.Update(ctx, func(tx Tx) error {
 			o.reset() // a retried transaction starts from clean caches
-			if err := fn(tx, o); err != nil {
+			if err := fn(watchTx{tx, &o.mon}, o); err != nil {
+				return err
+			}
+			if err := o.syncMonitoring(tx, time.Now().Truncate(time.Millisecond)); err != nil {
 				return err
 			}
 			if err := o.flush(tx); err != nil {

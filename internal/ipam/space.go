@@ -74,6 +74,7 @@ type op struct {
 	// What this transaction read ahead (prefetch.go).
 	tokens map[tokenKey]*TokenRecord // nil value: known absent
 	logs   []fetchedLog
+	mon    monitorState // what monitoring must catch up with (monitor.go)
 }
 
 type heldSpace struct {
@@ -337,6 +338,7 @@ func (o *op) forget(poolID string) {
 func (o *op) reset() {
 	o.release(false)
 	o.tokens, o.logs = nil, nil
+	o.mon.reset()
 }
 
 func (o *op) finish(committed bool) { o.release(committed) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // Store is the persistence the Service consumes. Implementations live in
@@ -158,6 +159,43 @@ type Tx interface {
 	// SubnetsOverlapping returns the subnets of the VPC with a block that
 	// overlaps p, ascending by the address of that block.
 	SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*Subnet, error)
+
+	// Monitoring (monitor_types.go, monitor.go). The service keeps the
+	// overlap counts and history spans; a store keeps rows and answers
+	// these lookups from indexes.
+	//
+	// LockResourceSpace keeps every other transaction that locks one of
+	// keys waiting until this one ends (a no-op where write transactions
+	// never run side by side, as on SQLite). The service takes all of a
+	// transaction's keys in one call, sorted, after every other lock.
+	LockResourceSpace(keys []string) error
+	// ResourceCIDRsOf returns the resource's blocks as every IPAM monitors
+	// them, in key order.
+	ResourceCIDRsOf(resourceID string) ([]*ResourceCIDR, error)
+	// ResourceCIDRsOverlapping returns the scope's blocks that overlap p
+	// (contain it, lie in it or equal it), in any order.
+	ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ResourceCIDR, error)
+	// ListResourceCIDRs returns up to q.Limit blocks matching q in key order
+	// after q.After; a query with a PoolID needs no ScopeID.
+	ListResourceCIDRs(q ResourceCIDRQuery) ([]*ResourceCIDR, error)
+	// PutResourceCIDR inserts the block or replaces the one with its key.
+	PutResourceCIDR(r *ResourceCIDR) error
+	DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error
+	// AddCoverage adds delta to Covered of the VPC's blocks that contain p,
+	// in every IPAM.
+	AddCoverage(vpcID string, p netip.Prefix, delta float64) error
+	// DeleteIPAMMonitoring drops the IPAM's blocks and history.
+	DeleteIPAMMonitoring(ipamID string) error
+	InsertHistory(h *HistoryRecord) error
+	// EndHistory sets the end of a record's span.
+	EndHistory(id string, end time.Time) error
+	// DeleteHistory drops a record (a span that ended where it began).
+	DeleteHistory(id string) error
+	// AddressHistory returns up to q.Limit records matching q after q.After.
+	AddressHistory(q HistoryQuery) ([]*HistoryRecord, error)
+	// PruneHistory drops up to limit records that ended before before, and
+	// says how many it dropped.
+	PruneHistory(before time.Time, limit int) (int, error)
 
 	// ClientToken returns what an idempotent call with this token answered.
 	ClientToken(owner, action, token string) (rec *TokenRecord, err error)

@@ -88,6 +88,24 @@ class Base(unittest.TestCase):
         pool = self.new_pool(ipam["PrivateDefaultScopeId"], cidr, **pool_kwargs)
         return ipam, pool
 
+    def new_vpc(self, **kwargs):
+        """A VPC deleted (with its subnets and planning pools) when the test ends."""
+        vpc = self.ec2.create_vpc(**kwargs)["Vpc"]
+        self.addCleanup(self._delete_vpc, vpc["VpcId"])
+        return vpc
+
+    def _delete_vpc(self, vpc_id):
+        for sn in self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
+            self.ec2.delete_subnet(SubnetId=sn["SubnetId"])
+        for p in self.ec2.describe_ipam_pools()["IpamPools"]:
+            if p.get("SourceResource", {}).get("ResourceId") == vpc_id:
+                self.ec2.delete_ipam_pool(IpamPoolId=p["IpamPoolId"], Cascade=True)
+        try:
+            self.ec2.delete_vpc(VpcId=vpc_id)
+        except self.ec2.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "InvalidVpcID.NotFound":
+                raise
+
     def allocate_many(self, pool_id, n, netmask, workers=4):
         """n allocations of /netmask in pool_id, in parallel; returns their CIDRs."""
         def work(count):

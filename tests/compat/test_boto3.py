@@ -586,10 +586,10 @@ class TestTags(Base):
 
 class TestProtocol(Base):
     def test_unsupported_operation(self):
-        err = self.assertClientError(self.ec2.describe_ipam_resource_discoveries, "UnsupportedOperation")
-        self.assertIn("DescribeIpamResourceDiscoveries", err["Error"]["Message"])
-        self.assertClientError(self.ec2.get_ipam_resource_cidrs, "UnsupportedOperation",
-                               IpamScopeId="ipam-scope-0123456789abcdef0")
+        err = self.assertClientError(self.ec2.create_ipam_resource_discovery, "UnsupportedOperation")
+        self.assertIn("CreateIpamResourceDiscovery", err["Error"]["Message"])
+        self.assertClientError(self.ec2.get_ipam_discovered_public_addresses, "UnsupportedOperation",
+                               IpamResourceDiscoveryId="ipam-res-disco-0123456789abcdef0", AddressRegion="us-east-1")
 
     def test_unknown_action(self):
         self.assertClientError(self.raw.run_instances, "InvalidAction", ImageId="ami-12345678", MinCount=1, MaxCount=1)

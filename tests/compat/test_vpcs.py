@@ -15,23 +15,6 @@ SUBNET_ID = re.compile(r"^subnet-0[0-9a-f]{16}$")
 
 
 class TestVpcs(Base):
-    def new_vpc(self, **kwargs):
-        vpc = self.ec2.create_vpc(**kwargs)["Vpc"]
-        self.addCleanup(self._delete_vpc, vpc["VpcId"])
-        return vpc
-
-    def _delete_vpc(self, vpc_id):
-        for sn in self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]:
-            self.ec2.delete_subnet(SubnetId=sn["SubnetId"])
-        for p in self.ec2.describe_ipam_pools()["IpamPools"]:
-            if p.get("SourceResource", {}).get("ResourceId") == vpc_id:
-                self.ec2.delete_ipam_pool(IpamPoolId=p["IpamPoolId"], Cascade=True)
-        try:
-            self.ec2.delete_vpc(VpcId=vpc_id)
-        except self.ec2.exceptions.ClientError as e:
-            if e.response["Error"]["Code"] != "InvalidVpcID.NotFound":
-                raise
-
     def allocations(self, pool_id):
         out = self.ec2.get_ipam_pool_allocations(IpamPoolId=pool_id)["IpamPoolAllocations"]
         return [(a["Cidr"], a["ResourceType"], a.get("ResourceId")) for a in out]

@@ -128,7 +128,7 @@ func TestProtocolDispatchErrors(t *testing.T) {
 		{"unknown action", "Action=DescribeWidgets&Version=2016-11-15", "InvalidAction", "DescribeWidgets"},
 		{"action is case-sensitive", "Action=describeipams&Version=2016-11-15", "InvalidAction", "describeipams"},
 		{"unimplemented IPAM op", "Action=CreateIpamResourceDiscovery&Version=2016-11-15", "UnsupportedOperation", "CreateIpamResourceDiscovery"},
-		{"unimplemented IPAM op 2", "Action=GetIpamResourceCidrs&Version=2016-11-15", "UnsupportedOperation", "GetIpamResourceCidrs"},
+		{"unimplemented IPAM op 2", "Action=GetIpamDiscoveredPublicAddresses&Version=2016-11-15", "UnsupportedOperation", "GetIpamDiscoveredPublicAddresses"},
 		{"missing action", "Version=2016-11-15", "MissingAction", "Action"},
 		{"empty action", "Action=&Version=2016-11-15", "MissingAction", "Action"},
 		{"missing version", "Action=DescribeIpams", "MissingParameter", "Version"},

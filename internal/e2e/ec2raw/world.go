@@ -21,6 +21,7 @@ type World struct {
 	// and gave Subnet its block; VpcAssoc is Vpc's primary association.
 	VpcPool, Vpc, VpcAssoc, PlanPool, Subnet string
 	ChildAlloc                               string // the child's carve-out in Pool
+	Disco, DiscoAssoc                        string // IPAM's default resource discovery and its association
 	PoolToken                                string // a DescribeIpamPools NextToken
 	Pools                                    []string
 }
@@ -61,6 +62,7 @@ func BuildWorld(c *Client) (*World, error) {
 	b := call("CreateIpam", map[string]string{"Description": "fixture", "OperatingRegion.1.RegionName": "us-west-2",
 		"TagSpecification.1.ResourceType": "ipam", "TagSpecification.1.Tag.1.Key": "Name", "TagSpecification.1.Tag.1.Value": "fixture"})
 	w.IPAM, w.PubScope, w.PrivScope = Field(b, "ipamId"), Field(b, "publicDefaultScopeId"), Field(b, "privateDefaultScopeId")
+	w.Disco, w.DiscoAssoc = Field(b, "defaultResourceDiscoveryId"), Field(b, "defaultResourceDiscoveryAssociationId")
 	w.Scope2 = Field(call("CreateIpamScope", map[string]string{"IpamId": w.IPAM}), "ipamScopeId")
 	pool := func(params map[string]string) string {
 		id := Field(call("CreateIpamPool", params), "ipamPoolId")
@@ -95,7 +97,7 @@ func BuildWorld(c *Client) (*World, error) {
 		return nil, err
 	}
 	for _, id := range []string{w.IPAM, w.PubScope, w.PrivScope, w.Scope2, w.Pool, w.Child, w.Pool6, w.Alloc, w.ChildAlloc, w.PoolToken,
-		w.VpcPool, w.Vpc, w.VpcAssoc, w.PlanPool, w.Subnet} {
+		w.VpcPool, w.Vpc, w.VpcAssoc, w.PlanPool, w.Subnet, w.Disco, w.DiscoAssoc} {
 		if id == "" {
 			return nil, fmt.Errorf("world incomplete: %+v", w)
 		}
@@ -116,6 +118,7 @@ func (w *World) Placeholders() map[string]string {
 		"POOL": w.Pool, "CHILD": w.Child, "POOL6": w.Pool6, "ALLOC": w.Alloc, "CHILDALLOC": w.ChildAlloc,
 		"POOLTOKEN": w.PoolToken, "POOLTOKENTAMPERED": string(tampered), "IPAMUPPER": strings.ToUpper(w.IPAM),
 		"VPCPOOL": w.VpcPool, "VPC": w.Vpc, "VPCASSOC": w.VpcAssoc, "PLANPOOL": w.PlanPool, "SUBNET": w.Subnet,
+		"DISCO": w.Disco, "DISCOASSOC": w.DiscoAssoc,
 	}
 }
 

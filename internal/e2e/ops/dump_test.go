@@ -3,7 +3,14 @@ package ops
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/ipamd/ipamd/internal/dump"
@@ -109,5 +116,101 @@ func TestImportRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		target.Close()
+	}
+}
+
+// resign replaces the end line of a dump with one that matches its
+// records: an edit the checksum cannot catch.
+func resign(t *testing.T, d []byte) []byte {
+	t.Helper()
+	lines := bytes.SplitAfter(bytes.TrimSuffix(d, []byte("\n")), []byte("\n"))
+	body := bytes.Join(lines[:len(lines)-1], nil)
+	sum := sha256.Sum256(body)
+	end := fmt.Sprintf(`{"k":"end","records":%d,"sha256":"%s"}`+"\n", len(lines)-2, hex.EncodeToString(sum[:]))
+	return append(body, end...)
+}
+
+// withExtra is the dump d with line added after its first line of kind, and
+// a valid end line.
+func withExtra(t *testing.T, d []byte, kind string, edit func(v map[string]any)) []byte {
+	t.Helper()
+	lines := bytes.SplitAfter(d, []byte("\n"))
+	for i, l := range lines {
+		var rec struct {
+			K string         `json:"k"`
+			V map[string]any `json:"v"`
+		}
+		if json.Unmarshal(l, &rec) != nil || rec.K != kind {
+			continue
+		}
+		edit(rec.V)
+		extra, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := append(bytes.Join(lines[:i+1], nil), append(extra, '\n')...)
+		return resign(t, append(out, bytes.Join(lines[i+1:], nil)...))
+	}
+	t.Fatalf("the dump has no %s line", kind)
+	return nil
+}
+
+// TestImportRefusesConflicts: a dump edited so that it still checks out
+// (its end line written again) but holds two overlapping allocations of a
+// pool, or one client token twice, is refused by either store, saying
+// which rows, and loads nothing.
+func TestImportRefusesConflicts(t *testing.T) {
+	src := testserver.Start(t, testserver.Options{})
+	build(t, src.Client())
+	good := export(t, src.Store)
+	ctx := context.Background()
+	const newID = "ipam-pool-alloc-0123456789abcdef0123456789abcdef"
+	same := withExtra(t, good, dump.KindAllocation, func(v map[string]any) { v["id"] = newID })
+	overlap := withExtra(t, good, dump.KindAllocation, func(v map[string]any) {
+		p := netip.MustParsePrefix(v["cidr"].(string))
+		v["id"], v["cidr"] = newID, netip.PrefixFrom(p.Addr(), p.Bits()+1).String() // its first half
+	})
+	twice := withExtra(t, good, dump.KindClientToken, func(map[string]any) {})
+	resigned := openSQLite(t)
+	if _, err := dump.Import(ctx, resigned, bytes.NewReader(resign(t, good))); err != nil {
+		t.Fatalf("a dump with its own end line written again: %v", err)
+	}
+	resigned.Close()
+	stores := map[string]func(*testing.T) ipam.Store{"sqlite": openSQLite}
+	if os.Getenv(testserver.DatabaseURLEnv) != "" {
+		stores["postgres"] = openPostgres
+	}
+	for name, open := range stores {
+		for what, c := range map[string]struct {
+			data []byte
+			want string
+		}{
+			"overlapping allocations":    {overlap, "overlaps allocation"},
+			"an allocation's CIDR twice": {same, "allocations"},
+			"a client token twice":       {twice, "client"},
+		} {
+			target := open(t)
+			_, err := dump.Import(ctx, target, bytes.NewReader(c.data))
+			if !errors.Is(err, ipam.ErrConflict) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s, %s: %v, want ErrConflict saying %q", name, what, err, c.want)
+			} else {
+				t.Logf("%s, %s: %v", name, what, err)
+			}
+			if err := target.View(ctx, func(tx ipam.Tx) error {
+				empty, err := tx.(ipam.BulkTx).Empty()
+				if err == nil && !empty {
+					t.Errorf("%s, %s: the refused dump left rows in the target", name, what)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			// The refusal rolled back the load's schema changes too: the
+			// good dump loads into the same store.
+			if _, err := dump.Import(ctx, target, bytes.NewReader(good)); err != nil {
+				t.Errorf("%s: the good dump after a refused one: %v", name, err)
+			}
+			target.Close()
+		}
 	}
 }

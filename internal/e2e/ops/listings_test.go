@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -22,6 +23,7 @@ type world struct {
 	token string
 	desc  string // the tokened allocation's description
 	first *types.IpamPoolAllocation
+	scope string // the private default scope: its resource CIDRs and history travel too
 }
 
 // must returns v or panics with err: the call chains stay readable, and a
@@ -45,6 +47,7 @@ func build(t *testing.T, c *ec2.Client) *world {
 		OperatingRegions: []types.AddIpamOperatingRegion{{RegionName: aws.String("us-east-1")}, {RegionName: aws.String("eu-west-1")}}})).Ipam
 	must(c.CreateIpamScope(ctx, &ec2.CreateIpamScopeInput{IpamId: ip.IpamId, Description: aws.String("extra")}))
 	scope := ip.PrivateDefaultScopeId
+	w.scope = *scope
 	v4 := must(c.CreateIpamPool(ctx, &ec2.CreateIpamPoolInput{IpamScopeId: scope, AddressFamily: types.AddressFamilyIpv4,
 		Description: aws.String("v4"), AllocationDefaultNetmaskLength: aws.Int32(24), Locale: aws.String("us-east-1"),
 		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeIpamPool, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("prod")}}}}})).IpamPool.IpamPoolId
@@ -75,6 +78,10 @@ func build(t *testing.T, c *ec2.Client) *world {
 		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeSubnet, Tags: []types.Tag{{Key: aws.String("tier"), Value: aws.String("web")}}}}}))
 	must(c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.VpcId, CidrBlock: aws.String("172.17.0.0/20")}))
 	must(c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: v4, Ipv4NetmaskLength: aws.Int32(22)}))
+	// A VPC that came and went: closed history spans, and an overlap that
+	// began and ended for the VPC above.
+	gone := must(c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("172.16.0.0/20")})).Vpc
+	must(c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: gone.VpcId}))
 	must(c.ReleaseIpamPoolAllocation(ctx, &ec2.ReleaseIpamPoolAllocationInput{IpamPoolId: v4,
 		IpamPoolAllocationId: release.IpamPoolAllocationId, Cidr: release.Cidr}))
 	return w
@@ -113,6 +120,16 @@ func listings(t *testing.T, c *ec2.Client, w *world) map[string]string {
 		put("GetIpamPoolAllocations "+p, all)
 	}
 	put("DescribeIpamPoolAllocations", must(c.DescribeIpamPoolAllocations(ctx, &ec2.DescribeIpamPoolAllocationsInput{})))
+	put("GetIpamResourceCidrs", must(c.GetIpamResourceCidrs(ctx, &ec2.GetIpamResourceCidrsInput{IpamScopeId: &w.scope})).IpamResourceCidrs)
+	for _, cidr := range []string{"172.16.0.0/16", "172.16.0.0/20", "172.16.1.0/24"} {
+		put("GetIpamAddressHistory "+cidr, must(c.GetIpamAddressHistory(ctx, &ec2.GetIpamAddressHistoryInput{IpamScopeId: &w.scope,
+			Cidr: aws.String(cidr), StartTime: aws.Time(time.Unix(0, 0))})).HistoryRecords)
+	}
+	for _, k := range []string{"GetIpamResourceCidrs", "GetIpamAddressHistory 172.16.0.0/16", "GetIpamAddressHistory 172.16.0.0/20"} {
+		if out[k] == "null" || out[k] == "[]" {
+			t.Fatalf("%s is empty: the state to move has no monitoring", k)
+		}
+	}
 	return out
 }
 

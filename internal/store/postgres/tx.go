@@ -37,6 +37,9 @@ type tx struct {
 	// sent: a connection lost after it leaves the outcome unknown.
 	lost, committing bool
 	done             bool // Update or View returned: the connection is gone
+	// load is a bulk load in progress (BeginLoad): COMMIT is refused
+	// until FinishLoad rebuilt and checked what the load dropped.
+	load *loadState
 }
 
 // rollbackTimeout bounds the ROLLBACK that ends a failed transaction.
@@ -99,6 +102,9 @@ func (t *tx) commit() error {
 	}
 	if !t.sent {
 		return nil // fn ran no statement: not even BEGIN went out
+	}
+	if t.load != nil {
+		return errors.New("postgres: a load (BeginLoad) commits only after FinishLoad")
 	}
 	t.committing = true
 	return t.send("COMMIT", nil, func(qq *pgx.QueuedQuery) {

@@ -94,7 +94,7 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	// _txlock=immediate makes every write transaction BEGIN IMMEDIATE: it
 	// takes the write lock up front instead of failing to upgrade later.
 	wdsn := path + "?" + commonPragmas +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=cache_size(-65536)&_txlock=immediate" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=cache_size(" + strconv.Itoa(writerCacheSize) + ")&_txlock=immediate" +
 		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")" +
 		"&_pragma=journal_size_limit(" + strconv.Itoa(walLimitBytes) + ")"
 	wdb, err := sql.Open("sqlite", wdsn)
@@ -145,6 +145,9 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	s.rstmts = newStmtCache(rdb)
 	return s, nil
 }
+
+// writerCacheSize is the write connection's page cache (negative: KiB).
+const writerCacheSize = -65536
 
 var errClosed = fmt.Errorf("%w: sqlite store is closed", ipam.ErrUnavailable)
 
@@ -198,6 +201,9 @@ func run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions,
 	}()
 	if err := fn(t); err != nil {
 		return err
+	}
+	if t.load != nil {
+		return errors.New("sqlite: a load (BeginLoad) commits only after FinishLoad")
 	}
 	committed = true
 	if err := stx.Commit(); err != nil {

@@ -19,6 +19,9 @@ type tx struct {
 	// missed lists the queries this transaction prepared itself, for the
 	// cache to learn once the transaction is over.
 	missed []string
+	// load is a bulk load in progress (BeginLoad): the transaction does
+	// not commit until FinishLoad rebuilt and checked what it skipped.
+	load *loadState
 }
 
 var _ ipam.Tx = (*tx)(nil)

@@ -142,3 +142,89 @@ func testBulkVPCs(t *testing.T, h *harness) {
 		return nil
 	}))
 }
+
+// testBulkLoad: between BeginLoad and FinishLoad the bulk inserts may skip
+// their checks, but FinishLoad runs all of them: an overlap, a duplicate id
+// or a token loaded twice fails the load and leaves nothing of it; a
+// transaction that did not finish its load does not commit; a load that
+// checks out reads as InsertAllocations would, and the store's own checks
+// hold against the loaded rows afterwards.
+func testBulkLoad(t *testing.T, h *harness) {
+	h.seedOwner("111111111111")
+	p := h.seedPool("111111111111", "ipam-pool-load", "ipv4")
+	q := h.seedPool("111111111111", "ipam-pool-load2", "ipv4")
+	var as []*ipam.Allocation
+	for i := range 450 { // more rows than one multi-row statement takes
+		as = append(as, newAlloc(p, allocID(p.ID, i), fmt.Sprintf("10.0.%d.%d/30", i/64, i%64*4)))
+	}
+	as[7].Description, as[8].Tags = "seven", []ipam.Tag{{Key: "k", Value: "8"}}
+	// The same CIDR in another pool is no overlap.
+	as = append(as, newAlloc(q, allocID(q.ID, 1), "10.0.0.0/24"))
+	tok := func(i int) *ipam.TokenRecord {
+		return &ipam.TokenRecord{OwnerID: "111111111111", Action: "AllocateIpamPoolCidr", Token: fmt.Sprintf("tok-%d", i),
+			ParamsHash: fmt.Sprint("h", i), Result: []byte(fmt.Sprintf(`{"n":%d}`, i))}
+	}
+	var recs []*ipam.TokenRecord
+	for i := range 300 {
+		recs = append(recs, tok(i))
+	}
+	recs[0].Result = nil
+	load := func(as []*ipam.Allocation, recs []*ipam.TokenRecord) func(tx ipam.Tx) error {
+		return bulk(func(tx ipam.BulkTx) error {
+			if err := tx.BeginLoad(); err != nil {
+				return err
+			}
+			if err := tx.InsertAllocations(as); err != nil {
+				return err
+			}
+			if err := tx.PutClientTokens(recs); err != nil {
+				return err
+			}
+			return tx.FinishLoad()
+		})
+	}
+	with := func(a *ipam.Allocation) []*ipam.Allocation { return append(append([]*ipam.Allocation{}, as...), a) }
+	h.wantErr(ipam.ErrConflict, "a load with an overlap", load(with(newAlloc(p, allocID(p.ID, 999), "10.0.1.0/24")), recs))
+	h.wantErr(ipam.ErrConflict, "a load with an allocation inside another", load(with(newAlloc(p, allocID(p.ID, 999), "10.0.0.1/32")), recs))
+	h.wantErr(ipam.ErrConflict, "a load with a duplicate id", load(with(newAlloc(p, allocID(p.ID, 0), "10.9.0.0/24")), recs))
+	h.wantErr(ipam.ErrConflict, "a load with a token twice", load(as, append(append([]*ipam.TokenRecord{}, recs...), tok(5))))
+	if err := h.s.Update(h.ctx, bulk(func(tx ipam.BulkTx) error {
+		if err := tx.BeginLoad(); err != nil {
+			return err
+		}
+		return tx.InsertAllocations(as[:1])
+	})); err == nil {
+		t.Error("a transaction that began a load and never finished it committed")
+	}
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.ListAllocations(ipam.AllocationQuery{PoolID: p.ID, Limit: 1000})
+		if err == nil && len(got) != 0 {
+			t.Errorf("refused loads left %d allocations", len(got))
+		}
+		return err
+	})
+
+	h.update(load(as, recs))
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.ListAllocations(ipam.AllocationQuery{PoolID: p.ID, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		equal(t, "allocations after a load", got, as[:450])
+		rec, err := tx.ClientToken(recs[0].OwnerID, recs[0].Action, recs[0].Token)
+		if err == nil {
+			equal(t, "a loaded client token", rec, recs[0])
+		}
+		return err
+	})
+	h.wantErr(ipam.ErrConflict, "InsertAllocation over a loaded allocation", func(tx ipam.Tx) error {
+		return tx.InsertAllocation(newAlloc(p, allocID(p.ID, 999), "10.0.3.0/24"))
+	})
+	h.wantErr(ipam.ErrConflict, "InsertAllocation with a loaded id", func(tx ipam.Tx) error {
+		return tx.InsertAllocation(newAlloc(p, allocID(p.ID, 3), "10.1.0.0/24"))
+	})
+	h.wantErr(ipam.ErrConflict, "PutClientToken of a loaded token", func(tx ipam.Tx) error {
+		return tx.PutClientToken(tok(7))
+	})
+	h.update(func(tx ipam.Tx) error { return tx.InsertAllocation(newAlloc(p, allocID(p.ID, 1000), "10.1.0.0/24")) })
+}

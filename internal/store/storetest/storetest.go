@@ -74,6 +74,8 @@ var cases = []testCase{
 	{"Subnet", testSubnet},
 	{"SubnetOverlap", testSubnetOverlap},
 	{"ListVPCsAndSubnets", testListVPCsAndSubnets},
+	{"ResourceCIDRs", testResourceCIDRs},
+	{"AddressHistory", testAddressHistory},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
 	{"ConflictRuns", testConflictRuns},
@@ -83,6 +85,7 @@ var cases = []testCase{
 	{"ConcurrentUpdate", testConcurrentUpdate},
 	{"Bulk", testBulk},
 	{"BulkVPCs", testBulkVPCs},
+	{"BulkLoad", testBulkLoad},
 	{"Durability", testDurability},
 	{"Closed", testClosed},
 }

@@ -33,13 +33,13 @@ func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 // (the keys of fuzzSeeds), two unsupported ones and one that does not exist.
 func fuzzActions() []string {
 	acts := slices.Sorted(maps.Keys(fuzzSeeds))
-	return append(acts, "GetIpamResourceCidrs", "AssociateIpamByoasn", "RunInstances")
+	return append(acts, "GetIpamDiscoveredPublicAddresses", "AssociateIpamByoasn", "RunInstances")
 }
 
 // fuzzSeeds are plausible parameter sets; {I} {S} {P} {C} {6} {A} {T} {Q}
-// {V} {L} {N} stand for the fixture's IPAM, extra scope, pool, child pool,
-// IPv6 pool, allocation, private default scope, VPC pool, VPC, planning
-// pool and subnet.
+// {V} {L} {N} {D} {R} stand for the fixture's IPAM, extra scope, pool, child
+// pool, IPv6 pool, allocation, private default scope, VPC pool, VPC,
+// planning pool, subnet, resource discovery and its association.
 var fuzzSeeds = map[string][]string{
 	"CreateIpam":                  {"Description=x&OperatingRegion.1.RegionName=us-west-2", "DryRun=true", "TagSpecification.1.ResourceType=ipam&TagSpecification.1.Tag.1.Key=a"},
 	"DescribeIpams":               {"IpamId.1={I}", "Filter.1.Name=tag:Name&Filter.1.Value.1=fix*", "MaxResults=5"},
@@ -81,6 +81,11 @@ var fuzzSeeds = map[string][]string{
 	"DescribeNetworkInterfaces":   {"Filter.1.Name=subnet-id&Filter.1.Value.1={N}"},
 	"DescribeVpcEndpoints":        {"Filter.1.Name=vpc-id&Filter.1.Value.1={V}"},
 	"DescribeAvailabilityZones":   {"ZoneName.1=us-east-1a", "Filter.1.Name=zone-id&Filter.1.Value.1=use1-*"},
+
+	"DescribeIpamResourceDiscoveries":           {"IpamResourceDiscoveryId.1={D}", "Filter.1.Name=operating-region.region-name&Filter.1.Value.1=us-*&MaxResults=5"},
+	"DescribeIpamResourceDiscoveryAssociations": {"IpamResourceDiscoveryAssociationId.1={R}", "Filter.1.Name=ipam-id&Filter.1.Value.1={I}"},
+	"GetIpamDiscoveredResourceCidrs":            {"IpamResourceDiscoveryId={D}&ResourceRegion=us-east-1&MaxResults=5", "IpamResourceDiscoveryId={D}&ResourceRegion=us-east-1&Filter.1.Name=vpc-id&Filter.1.Value.1={V}&Filter.2.Name=resource-type&Filter.2.Value.1=subnet"},
+	"GetIpamDiscoveredAccounts":                 {"IpamResourceDiscoveryId={D}&DiscoveryRegion=us-west-2", "IpamResourceDiscoveryId={D}&DiscoveryRegion=us-east-1&Filter.1.Name=account-id&Filter.1.Value.1=0*"},
 }
 
 type fuzzWorld struct {
@@ -93,7 +98,7 @@ type fuzzWorld struct {
 func (w *fuzzWorld) vars() *strings.Replacer {
 	f := w.f
 	return strings.NewReplacer("{I}", f.IPAM, "{S}", f.Scope2, "{P}", f.Pool, "{C}", f.Child,
-		"{6}", f.Pool6, "{A}", f.Alloc, "{T}", f.PrivScope, "{Q}", f.VpcPool, "{V}", f.Vpc, "{L}", f.PlanPool, "{N}", f.Subnet)
+		"{6}", f.Pool6, "{A}", f.Alloc, "{T}", f.PrivScope, "{Q}", f.VpcPool, "{V}", f.Vpc, "{L}", f.PlanPool, "{N}", f.Subnet, "{D}", f.Disco, "{R}", f.DiscoAssoc)
 }
 
 // FuzzHandler drives the whole API handler with properly signed requests:

@@ -1,0 +1,230 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/jackc/pgx/v5"
+)
+
+// Monitoring rows (migration 0007).
+
+// LockResourceSpace takes a transaction-scoped advisory lock per key, in
+// the order given (the service sorts them). Keys are hashed to 64 bits: two
+// keys that collide only wait for each other needlessly.
+func (t *tx) LockResourceSpace(keys []string) error {
+	ids := make([]int64, len(keys))
+	for i, k := range keys {
+		h := fnv.New64a()
+		h.Write([]byte("ipamd resource space " + k))
+		ids[i] = int64(h.Sum64())
+	}
+	// One statement, the locks taken in array order. It goes out with the
+	// next statement (the overlap lookup that needs the locks), not in a
+	// round trip of its own.
+	return t.later(`SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n)`, ids)
+}
+
+const resourceCIDRCols = `ipam_id, resource_id, cidr, scope_id, owner, region, resource_type, vpc_id, name,
+	az_id, tags, pool_id, management, compliance, overlap_count, covered, moved, history_id, since`
+
+func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, error) {
+	var out []*ipam.ResourceCIDR
+	err := t.query(query, args, func(rows pgx.Rows) error {
+		r := new(ipam.ResourceCIDR)
+		var cidr string
+		var tags []byte
+		var since int64
+		if err := rows.Scan(&r.IpamID, &r.ResourceID, &cidr, &r.ScopeID, &r.OwnerID, &r.Region, &r.ResourceType,
+			&r.VpcID, &r.Name, &r.AZID, &tags, &r.PoolID, &r.Management, &r.Compliance, &r.Overlaps,
+			&r.Covered, &r.Moved, &r.HistoryID, &since); err != nil {
+			return err
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return fmt.Errorf("postgres: resource cidr %s of %s: %w", cidr, r.ResourceID, err)
+		}
+		r.CIDR, r.Since = p, time.Unix(0, since).UTC()
+		if len(tags) > 0 && string(tags) != "null" {
+			if err := json.Unmarshal(tags, &r.Tags); err != nil {
+				return fmt.Errorf("postgres: resource cidr tags of %s: %w", r.ResourceID, err)
+			}
+		}
+		r.Tags = ipam.NilIfEmpty(r.Tags)
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) ResourceCIDRsOf(resourceID string) ([]*ipam.ResourceCIDR, error) {
+	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs WHERE resource_id = $1 ORDER BY ipam_id, rkey`, resourceID)
+}
+
+func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
+	lo, hi := blockRange(p)
+	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
+		WHERE scope_id = $1 AND family = $2 AND numrange(lo, hi, '[]') && numrange($3::numeric, $4::numeric, '[]')`,
+		scopeID, family(p), lo, hi)
+}
+
+func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if q.ScopeID != "" {
+		add("scope_id = $%d", q.ScopeID)
+	}
+	if q.PoolID != "" {
+		add("pool_id = $%d", q.PoolID)
+	}
+	if q.ResourceID != "" {
+		add("resource_id = $%d", q.ResourceID)
+	}
+	if q.VpcID != "" {
+		add("vpc_id = $%d", q.VpcID)
+	}
+	if q.ResourceType != "" {
+		add("resource_type = $%d", q.ResourceType)
+	}
+	if len(where) == 0 {
+		return nil, fmt.Errorf("postgres: ListResourceCIDRs needs a ScopeID or a PoolID")
+	}
+	add("rkey > $%d", q.After)
+	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs WHERE ` + strings.Join(where, " AND ") + ` ORDER BY rkey`
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	return t.resourceCIDRs(query, args...)
+}
+
+// later runs a write that can only fail with the transaction (a key it
+// owns under its locks): it goes out with the next statement or COMMIT.
+func (t *tx) later(sql string, args ...any) error {
+	if t.done {
+		return errTxDone
+	}
+	if t.failed != nil || !t.sent {
+		_, err := t.exec(sql, args...)
+		return err
+	}
+	t.next.Queue(sql, args...)
+	return nil
+}
+
+func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
+	tags, err := json.Marshal(ipam.NilIfEmpty(r.Tags))
+	if err != nil {
+		return err
+	}
+	lo, hi := blockRange(r.CIDR)
+	return t.later(`INSERT INTO resource_cidrs (`+resourceCIDRCols+`, rkey, family, lo, hi)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22::numeric,$23::numeric)
+		ON CONFLICT (ipam_id, resource_id, cidr) DO UPDATE SET scope_id = excluded.scope_id, owner = excluded.owner,
+			region = excluded.region, resource_type = excluded.resource_type, vpc_id = excluded.vpc_id,
+			name = excluded.name, az_id = excluded.az_id, tags = excluded.tags, pool_id = excluded.pool_id,
+			management = excluded.management, compliance = excluded.compliance, overlap_count = excluded.overlap_count,
+			covered = excluded.covered, moved = excluded.moved, history_id = excluded.history_id,
+			since = excluded.since, rkey = excluded.rkey, family = excluded.family, lo = excluded.lo, hi = excluded.hi`,
+		r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
+		r.AZID, tags, r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
+		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi)
+}
+
+func (t *tx) DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error {
+	return t.later(`DELETE FROM resource_cidrs WHERE ipam_id = $1 AND resource_id = $2 AND cidr = $3`, ipamID, resourceID, p.String())
+}
+
+func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
+	lo, hi := blockRange(p)
+	return t.later(`UPDATE resource_cidrs SET covered = greatest(0, covered + $1)
+		WHERE resource_id = $2 AND family = $3 AND lo <= $4::numeric AND hi >= $5::numeric`, delta, vpcID, family(p), lo, hi)
+}
+
+func (t *tx) DeleteIPAMMonitoring(ipamID string) error {
+	if err := t.later(`DELETE FROM resource_cidrs WHERE ipam_id = $1`, ipamID); err != nil {
+		return err
+	}
+	return t.later(`DELETE FROM address_history WHERE ipam_id = $1`, ipamID)
+}
+
+const historyCols = `id, ipam_id, scope_id, owner, region, resource_type, resource_id, vpc_id, name, cidr,
+	compliance, overlap, start_ns, end_ns`
+
+func (t *tx) InsertHistory(h *ipam.HistoryRecord) error {
+	var end *int64
+	if !h.End.IsZero() {
+		e := h.End.UnixNano()
+		end = &e
+	}
+	return t.later(`INSERT INTO address_history (`+historyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+		h.ID, h.IpamID, h.ScopeID, h.OwnerID, h.Region, h.ResourceType, h.ResourceID, h.VpcID, h.Name,
+		h.CIDR.String(), h.Compliance, h.Overlap, h.Start.UnixNano(), end)
+}
+
+func (t *tx) EndHistory(id string, end time.Time) error {
+	return t.later(`UPDATE address_history SET end_ns = $1 WHERE id = $2`, end.UnixNano(), id)
+}
+
+func (t *tx) DeleteHistory(id string) error {
+	return t.later(`DELETE FROM address_history WHERE id = $1`, id)
+}
+
+func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
+	return t.history(`SELECT `+historyCols+` FROM address_history WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+}
+
+func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) {
+	query := `SELECT ` + historyCols + ` FROM address_history
+		WHERE scope_id = $1 AND cidr = $2 AND id > $3 AND start_ns <= $4 AND (end_ns IS NULL OR end_ns >= $5)`
+	args := []any{q.ScopeID, q.CIDR.String(), q.After, q.To.UnixNano(), q.From.UnixNano()}
+	if q.VpcID != "" {
+		args = append(args, q.VpcID)
+		query += ` AND vpc_id = $6`
+	}
+	query += ` ORDER BY id`
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	return t.history(query, args...)
+}
+
+// history reads history records.
+func (t *tx) history(query string, args ...any) ([]*ipam.HistoryRecord, error) {
+	var out []*ipam.HistoryRecord
+	err := t.query(query, args, func(rows pgx.Rows) error {
+		h := new(ipam.HistoryRecord)
+		var cidr string
+		var start int64
+		var end *int64
+		if err := rows.Scan(&h.ID, &h.IpamID, &h.ScopeID, &h.OwnerID, &h.Region, &h.ResourceType, &h.ResourceID,
+			&h.VpcID, &h.Name, &cidr, &h.Compliance, &h.Overlap, &start, &end); err != nil {
+			return err
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return fmt.Errorf("postgres: history %s: %w", h.ID, err)
+		}
+		h.CIDR, h.Start = p, time.Unix(0, start).UTC()
+		if end != nil {
+			h.End = time.Unix(0, *end).UTC()
+		}
+		out = append(out, h)
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) PruneHistory(before time.Time, limit int) (int, error) {
+	n, err := t.exec(`DELETE FROM address_history WHERE id IN (
+		SELECT id FROM address_history WHERE end_ns IS NOT NULL AND end_ns < $1 LIMIT $2)`, before.UnixNano(), limit)
+	return int(n), err
+}

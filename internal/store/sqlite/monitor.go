@@ -1,0 +1,270 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+)
+
+// Monitoring rows (migration 0007).
+
+// LockResourceSpace is a no-op: an Update already holds SQLite's only
+// write lock.
+func (t *tx) LockResourceSpace([]string) error { return nil }
+
+const resourceCIDRCols = `ipam_id, resource_id, cidr, scope_id, owner, region, resource_type, vpc_id, name,
+	az_id, tags, pool_id, management, compliance, overlap_count, covered, moved, history_id, since`
+
+func scanResourceCIDRs(rows *sql.Rows) ([]*ipam.ResourceCIDR, error) {
+	defer rows.Close()
+	var out []*ipam.ResourceCIDR
+	for rows.Next() {
+		r := new(ipam.ResourceCIDR)
+		var cidr, tags string
+		var moved bool
+		var since int64
+		if err := rows.Scan(&r.IpamID, &r.ResourceID, &cidr, &r.ScopeID, &r.OwnerID, &r.Region, &r.ResourceType,
+			&r.VpcID, &r.Name, &r.AZID, &tags, &r.PoolID, &r.Management, &r.Compliance, &r.Overlaps,
+			&r.Covered, &moved, &r.HistoryID, &since); err != nil {
+			return nil, mapErr(err)
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: resource cidr %s of %s: %w", cidr, r.ResourceID, err)
+		}
+		r.CIDR, r.Moved, r.Since = p, moved, time.Unix(0, since).UTC()
+		if tags != "" && tags != "null" {
+			if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
+				return nil, fmt.Errorf("sqlite: resource cidr tags of %s: %w", r.ResourceID, err)
+			}
+		}
+		r.Tags = ipam.NilIfEmpty(r.Tags)
+		out = append(out, r)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanResourceCIDRs(rows)
+}
+
+func (t *tx) ResourceCIDRsOf(resourceID string) ([]*ipam.ResourceCIDR, error) {
+	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs WHERE resource_id = ? ORDER BY ipam_id, rkey`, resourceID)
+}
+
+// ResourceCIDRsOverlapping is one statement on resource_cidrs_addr: the
+// blocks that start inside p (a range), and those that start at one of p's
+// shorter networks (a probe each), of which the ones that reach p contain
+// it.
+func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
+	p = p.Masked()
+	fam, first, last := blockKey(p)
+	outer := ipam.EnclosingPrefixes(p)
+	args := make([]any, 0, 4+len(outer))
+	args = append(args, scopeID, fam, first, last)
+	starts := map[netip.Addr]bool{}
+	for _, q := range outer {
+		if a := q.Addr(); !starts[a] && a != p.Addr() {
+			starts[a] = true
+			_, f, _ := blockKey(q)
+			args = append(args, f)
+		}
+	}
+	// Two index searches; an OR of them would scan the scope.
+	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4`
+	if n := len(args) - 4; n > 0 {
+		query += ` UNION ALL SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ?1 AND family = ?2 AND first IN (` + numbered(5, n) + `)`
+	}
+	rows, err := t.resourceCIDRs(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	// What starts before p overlaps it only if it contains p.
+	return slices.DeleteFunc(rows, func(r *ipam.ResourceCIDR) bool { return !r.CIDR.Overlaps(p) }), nil
+}
+
+// numbered is "?from, ?from+1, …" for n parameters.
+func numbered(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "?%d", from+i)
+	}
+	return b.String()
+}
+
+
+func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if q.ScopeID != "" {
+		add("scope_id = ?", q.ScopeID)
+	}
+	if q.PoolID != "" {
+		add("pool_id = ?", q.PoolID)
+	}
+	if q.ResourceID != "" {
+		add("resource_id = ?", q.ResourceID)
+	}
+	if q.VpcID != "" {
+		add("vpc_id = ?", q.VpcID)
+	}
+	if q.ResourceType != "" {
+		add("resource_type = ?", q.ResourceType)
+	}
+	if len(where) == 0 {
+		return nil, fmt.Errorf("sqlite: ListResourceCIDRs needs a ScopeID or a PoolID")
+	}
+	add("rkey > ?", q.After)
+	// Without statistics SQLite prefers the primary key's order to the
+	// index that narrows most, and would scan the whole scope: name it.
+	from := "resource_cidrs"
+	switch {
+	case q.ResourceID != "":
+		from += " INDEXED BY resource_cidrs_key"
+	case q.VpcID != "":
+		from += " INDEXED BY resource_cidrs_vpc"
+	case q.PoolID != "":
+		from += " INDEXED BY resource_cidrs_pool"
+	}
+	query := `SELECT ` + resourceCIDRCols + ` FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY rkey`
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	return t.resourceCIDRs(query, args...)
+}
+
+func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
+	tags, err := marshal(ipam.NilIfEmpty(r.Tags))
+	if err != nil {
+		return err
+	}
+	fam, first, last := blockKey(r.CIDR)
+	_, err = t.exec(`INSERT OR REPLACE INTO resource_cidrs (`+resourceCIDRCols+`, rkey, family, first, last)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
+		r.AZID, string(tags), r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
+		r.Since.UnixNano(), r.Key(), fam, first, last)
+	return err
+}
+
+func (t *tx) DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error {
+	_, err := t.exec(`DELETE FROM resource_cidrs WHERE ipam_id = ? AND resource_id = ? AND cidr = ?`, ipamID, resourceID, p.String())
+	return err
+}
+
+func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
+	fam, first, last := blockKey(p)
+	_, err := t.exec(`UPDATE resource_cidrs SET covered = max(0, covered + ?)
+		WHERE resource_id = ? AND family = ? AND first <= ? AND last >= ?`, delta, vpcID, fam, first, last)
+	return err
+}
+
+func (t *tx) DeleteIPAMMonitoring(ipamID string) error {
+	if _, err := t.exec(`DELETE FROM resource_cidrs WHERE ipam_id = ?`, ipamID); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM address_history WHERE ipam_id = ?`, ipamID)
+	return err
+}
+
+const historyCols = `id, ipam_id, scope_id, owner, region, resource_type, resource_id, vpc_id, name, cidr,
+	compliance, overlap, start_ns, end_ns`
+
+func (t *tx) InsertHistory(h *ipam.HistoryRecord) error {
+	var end any
+	if !h.End.IsZero() {
+		end = h.End.UnixNano()
+	}
+	_, err := t.exec(`INSERT INTO address_history (`+historyCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		h.ID, h.IpamID, h.ScopeID, h.OwnerID, h.Region, h.ResourceType, h.ResourceID, h.VpcID, h.Name,
+		h.CIDR.String(), h.Compliance, h.Overlap, h.Start.UnixNano(), end)
+	return err
+}
+
+func (t *tx) EndHistory(id string, end time.Time) error {
+	_, err := t.exec(`UPDATE address_history SET end_ns = ? WHERE id = ?`, end.UnixNano(), id)
+	return err
+}
+
+func (t *tx) DeleteHistory(id string) error {
+	_, err := t.exec(`DELETE FROM address_history WHERE id = ?`, id)
+	return err
+}
+
+func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
+	return t.history(`SELECT `+historyCols+` FROM address_history WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
+func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) {
+	query := `SELECT ` + historyCols + ` FROM address_history
+		WHERE scope_id = ? AND cidr = ? AND id > ? AND start_ns <= ? AND (end_ns IS NULL OR end_ns >= ?)`
+	args := []any{q.ScopeID, q.CIDR.String(), q.After, q.To.UnixNano(), q.From.UnixNano()}
+	if q.VpcID != "" {
+		query += ` AND vpc_id = ?`
+		args = append(args, q.VpcID)
+	}
+	query += ` ORDER BY id`
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	return t.history(query, args...)
+}
+
+// history reads history records.
+func (t *tx) history(query string, args ...any) ([]*ipam.HistoryRecord, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*ipam.HistoryRecord
+	for rows.Next() {
+		h := new(ipam.HistoryRecord)
+		var cidr string
+		var start int64
+		var end sql.NullInt64
+		if err := rows.Scan(&h.ID, &h.IpamID, &h.ScopeID, &h.OwnerID, &h.Region, &h.ResourceType, &h.ResourceID,
+			&h.VpcID, &h.Name, &cidr, &h.Compliance, &h.Overlap, &start, &end); err != nil {
+			return nil, mapErr(err)
+		}
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: history %s: %w", h.ID, err)
+		}
+		h.CIDR, h.Start = p, time.Unix(0, start).UTC()
+		if end.Valid {
+			h.End = time.Unix(0, end.Int64).UTC()
+		}
+		out = append(out, h)
+	}
+	return out, mapErr(rows.Err())
+}
+
+func (t *tx) PruneHistory(before time.Time, limit int) (int, error) {
+	r, err := t.exec(`DELETE FROM address_history WHERE id IN (
+		SELECT id FROM address_history WHERE end_ns IS NOT NULL AND end_ns < ? LIMIT ?)`, before.UnixNano(), limit)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	return int(n), mapErr(err)
+}

@@ -1,0 +1,298 @@
+package storetest
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipamd/ipamd/internal/ipam"
+)
+
+// Monitoring rows. What the suite pins beyond the interface's comments:
+//
+//   - PutResourceCIDR round-trips every field (times to the nanosecond,
+//     empty tags as nil) and replaces the row with the same (IpamID,
+//     ResourceID, CIDR); rows of two IPAMs for one block are two rows.
+//   - ResourceCIDRsOverlapping finds, in the scope and family only, the
+//     blocks that contain p, lie in it or equal it, each once.
+//   - ListResourceCIDRs pages in key order (resource id, then CIDR).
+//   - AddCoverage reaches only the VPC's blocks that contain p.
+//   - AddressHistory matches the CIDR exactly and the window inclusively
+//     at both ends; an open record (zero End) meets every window after its
+//     start. PruneHistory drops only ended records, at most limit.
+//   - DeleteIPAMMonitoring drops that IPAM's rows and history only.
+
+func rcidr(ipamID, scope, id, vpc, cidr string) *ipam.ResourceCIDR {
+	typ := ipam.ResourceSubnet
+	if id == vpc {
+		typ = ipam.ResourceVPC
+	}
+	return &ipam.ResourceCIDR{IpamID: ipamID, ScopeID: scope, OwnerID: "111111111111", Region: "us-east-1",
+		ResourceType: typ, ResourceID: id, VpcID: vpc, CIDR: netip.MustParsePrefix(cidr),
+		Management: ipam.Unmanaged, Compliance: ipam.Unmanaged, HistoryID: "h-" + id,
+		Since: time.Unix(1700000000, 123456789).UTC()}
+}
+
+func keysOf(rows []*ipam.ResourceCIDR) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.IpamID + ":" + r.Key()
+	}
+	return out
+}
+
+func testResourceCIDRs(t *testing.T, h *harness) {
+	full := rcidr("ipam-1", "scope-a", "vpc-1", "vpc-1", "10.0.0.0/16")
+	full.Name, full.AZID, full.PoolID = "web", "use1-az1", "ipam-pool-1"
+	full.Tags = []ipam.Tag{{Key: "Name", Value: "web"}, {Key: "team", Value: ""}}
+	full.Management, full.Compliance, full.Overlaps, full.Covered, full.Moved = ipam.Managed, ipam.Noncompliant, 3, 512, true
+	rows := []*ipam.ResourceCIDR{
+		full,
+		rcidr("ipam-2", "scope-x", "vpc-1", "vpc-1", "10.0.0.0/16"), // the same block in another IPAM
+		rcidr("ipam-1", "scope-a", "subnet-1", "vpc-1", "10.0.1.0/24"),
+		rcidr("ipam-1", "scope-a", "subnet-2", "vpc-1", "10.0.2.0/24"),
+		rcidr("ipam-1", "scope-a", "vpc-2", "vpc-2", "10.0.0.0/20"),
+		rcidr("ipam-1", "scope-a", "vpc-3", "vpc-3", "10.1.0.0/16"),
+		rcidr("ipam-1", "scope-b", "vpc-4", "vpc-4", "10.0.0.0/16"), // another scope
+		rcidr("ipam-1", "scope-a", "vpc-5", "vpc-5", "fd00::/56"),   // another family
+		rcidr("ipam-1", "scope-a", "vpc-6", "vpc-6", "::/96"),       // spans the mapped IPv4 space
+	}
+	h.update(func(tx ipam.Tx) error {
+		for _, r := range rows {
+			if err := tx.PutResourceCIDR(r); err != nil {
+				return err
+			}
+		}
+		return tx.LockResourceSpace([]string{"111111111111|10.0.0.0/16", "111111111111|fd00::/44"})
+	})
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.ResourceCIDRsOf("vpc-1")
+		if err != nil {
+			return err
+		}
+		if len(got) != 2 {
+			t.Fatalf("ResourceCIDRsOf(vpc-1): %d rows", len(got))
+		}
+		if g := got[0]; !equalRow(g, full) {
+			t.Fatalf("round trip:\n got  %+v\n want %+v", g, full)
+		}
+		if got[1].Tags != nil {
+			t.Fatalf("empty tags read back as %#v", got[1].Tags)
+		}
+		for _, c := range []struct {
+			p    string
+			want []string
+		}{
+			{"10.0.1.0/24", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.0.0/16", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.0.0/20", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.16.0/20", []string{"ipam-1:vpc-1 10.0.0.0/16"}},
+			{"10.2.0.0/16", nil},
+			{"fd00::/64", []string{"ipam-1:vpc-5 fd00::/56"}},
+		} {
+			got, err := tx.ResourceCIDRsOverlapping("scope-a", netip.MustParsePrefix(c.p))
+			if err != nil {
+				return err
+			}
+			keys := keysOf(got)
+			slices.Sort(keys)
+			if !slices.Equal(keys, c.want) {
+				t.Fatalf("ResourceCIDRsOverlapping(%s):\n got  %q\n want %q", c.p, keys, c.want)
+			}
+		}
+		var paged []string
+		after := ""
+		for {
+			page, err := tx.ListResourceCIDRs(ipam.ResourceCIDRQuery{ScopeID: "scope-a", After: after, Limit: 2})
+			if err != nil {
+				return err
+			}
+			paged = append(paged, keysOf(page)...)
+			if len(page) < 2 {
+				break
+			}
+			after = page[len(page)-1].Key()
+		}
+		want := []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16",
+			"ipam-1:vpc-2 10.0.0.0/20", "ipam-1:vpc-3 10.1.0.0/16", "ipam-1:vpc-5 fd00::/56", "ipam-1:vpc-6 ::/96"}
+		if !slices.Equal(paged, want) {
+			t.Fatalf("ListResourceCIDRs pages:\n got  %q\n want %q", paged, want)
+		}
+		byPool, err := tx.ListResourceCIDRs(ipam.ResourceCIDRQuery{PoolID: "ipam-pool-1"})
+		if err != nil {
+			return err
+		}
+		if k := keysOf(byPool); !slices.Equal(k, []string{"ipam-1:vpc-1 10.0.0.0/16"}) {
+			t.Fatalf("by pool: %q", k)
+		}
+		typed, err := tx.ListResourceCIDRs(ipam.ResourceCIDRQuery{ScopeID: "scope-a", ResourceType: ipam.ResourceSubnet, ResourceID: "subnet-2"})
+		if err != nil {
+			return err
+		}
+		if k := keysOf(typed); !slices.Equal(k, []string{"ipam-1:subnet-2 10.0.2.0/24"}) {
+			t.Fatalf("by type and id: %q", k)
+		}
+		return nil
+	})
+
+	// Replace, coverage, delete.
+	h.update(func(tx ipam.Tx) error {
+		r := rcidr("ipam-1", "scope-a", "subnet-1", "vpc-1", "10.0.1.0/24")
+		r.Management, r.Overlaps = ipam.Ignored, 7
+		if err := tx.PutResourceCIDR(r); err != nil {
+			return err
+		}
+		if err := tx.AddCoverage("vpc-1", netip.MustParsePrefix("10.0.1.0/24"), 256); err != nil {
+			return err
+		}
+		if err := tx.AddCoverage("vpc-1", netip.MustParsePrefix("10.9.0.0/24"), 256); err != nil {
+			return err
+		}
+		return tx.DeleteResourceCIDR("ipam-1", "subnet-2", netip.MustParsePrefix("10.0.2.0/24"))
+	})
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.ListResourceCIDRs(ipam.ResourceCIDRQuery{ScopeID: "scope-a", Limit: 100})
+		if err != nil {
+			return err
+		}
+		var lines []string
+		for _, r := range got {
+			lines = append(lines, fmt.Sprintf("%s %s %d %g", r.Key(), r.Management, r.Overlaps, r.Covered))
+		}
+		want := []string{"subnet-1 10.0.1.0/24 ignored 7 0", "vpc-1 10.0.0.0/16 managed 3 768",
+			"vpc-2 10.0.0.0/20 unmanaged 0 0", "vpc-3 10.1.0.0/16 unmanaged 0 0", "vpc-5 fd00::/56 unmanaged 0 0", "vpc-6 ::/96 unmanaged 0 0"}
+		if !slices.Equal(lines, want) {
+			t.Fatalf("after replace/coverage/delete:\n got  %q\n want %q", lines, want)
+		}
+		other, err := tx.ResourceCIDRsOf("vpc-1")
+		if err != nil {
+			return err
+		}
+		if other[1].Covered != 256 {
+			t.Fatalf("coverage in the other IPAM: %g", other[1].Covered)
+		}
+		return nil
+	})
+	h.update(func(tx ipam.Tx) error { return tx.DeleteIPAMMonitoring("ipam-2") })
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.ResourceCIDRsOf("vpc-1")
+		if err != nil {
+			return err
+		}
+		if k := keysOf(got); !slices.Equal(k, []string{"ipam-1:vpc-1 10.0.0.0/16"}) {
+			t.Fatalf("after DeleteIPAMMonitoring(ipam-2): %q", k)
+		}
+		return nil
+	})
+}
+
+func equalRow(a, b *ipam.ResourceCIDR) bool {
+	x, y := *a, *b
+	tx, ty := x.Tags, y.Tags
+	x.Tags, y.Tags = nil, nil
+	return fmt.Sprintf("%+v", x) == fmt.Sprintf("%+v", y) && slices.Equal(tx, ty) && x.Since.Equal(y.Since)
+}
+
+func testAddressHistory(t *testing.T, h *harness) {
+	at := func(s int) time.Time { return time.Unix(1700000000+int64(s), 5).UTC() }
+	rec := func(id, ipamID, cidr, vpc string, start, end int) *ipam.HistoryRecord {
+		r := &ipam.HistoryRecord{ID: id, IpamID: ipamID, ScopeID: "scope-a", OwnerID: "111111111111", Region: "us-east-1",
+			ResourceType: ipam.ResourceVPC, ResourceID: vpc, VpcID: vpc, Name: "n-" + vpc, CIDR: netip.MustParsePrefix(cidr),
+			Compliance: ipam.Unmanaged, Overlap: ipam.Nonoverlapping, Start: at(start)}
+		if end >= 0 {
+			r.End = at(end)
+		}
+		return r
+	}
+	recs := []*ipam.HistoryRecord{
+		rec("h1", "ipam-1", "10.0.0.0/16", "vpc-1", 0, 10),
+		rec("h2", "ipam-1", "10.0.0.0/16", "vpc-2", 10, 20),
+		rec("h3", "ipam-1", "10.0.0.0/16", "vpc-3", 30, -1),
+		rec("h4", "ipam-1", "10.0.0.0/17", "vpc-4", 0, -1),
+		rec("h5", "ipam-2", "10.0.0.0/16", "vpc-5", 0, 5),
+	}
+	recs[4].ScopeID = "scope-z"
+	h.update(func(tx ipam.Tx) error {
+		for _, r := range recs {
+			r := *r
+			end := r.End
+			r.End = time.Time{}
+			if err := tx.InsertHistory(&r); err != nil {
+				return err
+			}
+			if !end.IsZero() {
+				if err := tx.EndHistory(r.ID, end); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	query := func(from, to int, vpc, after string, limit int) []string {
+		var ids []string
+		h.view(func(tx ipam.Tx) error {
+			got, err := tx.AddressHistory(ipam.HistoryQuery{ScopeID: "scope-a", CIDR: netip.MustParsePrefix("10.0.0.0/16"),
+				VpcID: vpc, From: at(from), To: at(to), After: after, Limit: limit})
+			for _, r := range got {
+				ids = append(ids, r.ID)
+			}
+			return err
+		})
+		return ids
+	}
+	for _, c := range []struct {
+		from, to   int
+		vpc, after string
+		limit      int
+		want       string
+	}{
+		{0, 100, "", "", 0, "h1 h2 h3"},
+		{10, 10, "", "", 0, "h1 h2"}, // both ends inclusive
+		{21, 29, "", "", 0, ""},
+		{25, 1000, "", "", 0, "h3"}, // open records meet later windows
+		{0, 100, "vpc-2", "", 0, "h2"},
+		{0, 100, "", "h1", 1, "h2"},
+	} {
+		if got := strings.Join(query(c.from, c.to, c.vpc, c.after, c.limit), " "); got != c.want {
+			t.Fatalf("window %d..%d vpc %q after %q: %q, want %q", c.from, c.to, c.vpc, c.after, got, c.want)
+		}
+	}
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.AddressHistory(ipam.HistoryQuery{ScopeID: "scope-a", CIDR: netip.MustParsePrefix("10.0.0.0/16"), From: at(0), To: at(0)})
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 || !got[0].Start.Equal(recs[0].Start) || !got[0].End.Equal(recs[0].End) || got[0].Name != "n-vpc-1" {
+			t.Fatalf("round trip: %+v", got)
+		}
+		return nil
+	})
+	// Prune: only ended records, oldest cutoff, at most limit.
+	var n1, n2 int
+	h.update(func(tx ipam.Tx) error {
+		var err error
+		n1, err = tx.PruneHistory(at(15), 10)
+		return err
+	})
+	if n1 != 2 { // h1 and h5 ended before 15; h4 and h3 are open
+		t.Fatalf("PruneHistory(15) dropped %d", n1)
+	}
+	h.update(func(tx ipam.Tx) error {
+		var err error
+		n2, err = tx.PruneHistory(at(1000), 10)
+		return err
+	})
+	if n2 != 1 {
+		t.Fatalf("PruneHistory(1000) dropped %d", n2)
+	}
+	if got := strings.Join(query(0, 100, "", "", 0), " "); got != "h3" {
+		t.Fatalf("after pruning: %q", got)
+	}
+	h.update(func(tx ipam.Tx) error { return tx.DeleteHistory("h3") })
+	if got := query(0, 100, "", "", 0); len(got) != 0 {
+		t.Fatalf("after DeleteHistory: %q", got)
+	}
+}
