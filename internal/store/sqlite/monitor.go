@@ -107,7 +107,6 @@ func numbered(from, n int) string {
 	return b.String()
 }
 
-
 func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {
 	var where []string
 	var args []any
