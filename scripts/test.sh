@@ -22,6 +22,7 @@ echo "== short fuzz runs"
 # finding; a crasher would still fail the run and be written to testdata.
 go test -run '^$' -fuzz '^FuzzSetOps$' -fuzztime 20000x ./internal/cidr
 go test -run '^$' -fuzz '^FuzzParams$' -fuzztime 20000x ./internal/ec2query
+go test -run '^$' -fuzz '^FuzzTime$' -fuzztime 20000x ./internal/ec2query
 go test -run '^$' -fuzz '^FuzzVerify$' -fuzztime 30000x ./internal/sigv4
 go test -run '^$' -fuzz '^FuzzParseCIDR$' -fuzztime 20000x ./internal/ipam
 # A whole signed request through the API handler on SQLite; the first build

@@ -3,7 +3,11 @@ package ec2query
 import (
 	"errors"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 var fuzzSeeds = []string{
@@ -127,4 +131,97 @@ func FuzzParams(f *testing.F) {
 			t.Fatalf("response not well-formed: %v\n%q", err, out)
 		}
 	})
+}
+
+// timeSeeds are timestamps as clients send them, and near misses.
+var timeSeeds = []string{
+	"2026-01-02T03:04:05Z", "2026-01-02T03:04:05.123Z", "2026-01-02T03:04:05.123456789+05:30",
+	"2026-01-02T03:04:05,5Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999-23:59",
+	"1700000000", "1700000000.25", "0", "99999999999.999", "99999999999999", "100000000000",
+	"", "notatime", "-1", "-0", "+5", "1e9", "0x1p30", "0x_1p0", "NaN", "Inf", "1_700_000_000",
+	"1700000000.", ".5", "2026-01-02", "2026-01-02T03:04:05", "2026-13-01T00:00:00Z", "2026-01-02T24:00:00Z",
+}
+
+// FuzzTime: (*Params).Time never panics; it accepts exactly ISO 8601
+// (RFC 3339) timestamps of the years 0000–9999 UTC and plain decimal epoch
+// seconds below 1e11, and what
+// it accepts round-trips: the ISO 8601 form of the instant (as EC2 writes
+// timestamps back) parses to the same instant. A refusal is one
+// InvalidParameterValue with a bounded message.
+func FuzzTime(f *testing.F) {
+	for _, s := range timeSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p := NewParams(url.Values{"StartTime": {s}})
+		v, ok := p.Time("StartTime")
+		err := p.Finish()
+		iso := isoTimestamp(s)
+		if !ok {
+			var e *Error
+			if !errors.As(err, &e) || e.Code != CodeInvalidParameterValue || !v.IsZero() {
+				t.Fatalf("%q refused with %v (time %v)", s, err, v)
+			}
+			if iso || epochSeconds(s) {
+				t.Fatalf("%q is a timestamp but was refused: %v", s, err)
+			}
+			if len(e.Message) > 400 {
+				t.Fatalf("%q: a message of %d bytes", s, len(e.Message))
+			}
+			if werr := wellFormed(MarshalError(e.Code, e.Message, "r")); werr != nil {
+				t.Fatalf("%q: error body not well-formed: %v", s, werr)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%q accepted but Finish: %v", s, err)
+		}
+		switch {
+		case iso:
+		case epochSeconds(s):
+			if v.Location() != time.UTC || v.Unix() < 0 || v.Unix() >= 1e11 {
+				t.Fatalf("epoch %q is %v", s, v)
+			}
+			whole, _, _ := strings.Cut(s, ".")
+			if n, err := strconv.ParseInt(whole, 10, 64); err != nil || v.Unix() != n {
+				t.Fatalf("epoch %q is %d seconds", s, v.Unix())
+			}
+		default:
+			t.Fatalf("%q accepted as %v: neither ISO 8601 nor epoch seconds", s, v)
+		}
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z"} {
+			back := v.UTC().Format(layout)
+			q := NewParams(url.Values{"EndTime": {back}})
+			w, ok := q.Time("EndTime")
+			if !ok || q.Finish() != nil {
+				t.Fatalf("%q -> %v -> %q refused", s, v, back)
+			}
+			if d := w.Sub(v); (layout == time.RFC3339Nano && d != 0) || d > 0 || d <= -time.Millisecond {
+				t.Fatalf("%q -> %v -> %q -> %v", s, v, back, w)
+			}
+		}
+	})
+}
+
+// isoTimestamp reports whether s is RFC 3339 naming an instant in the
+// years 0000–9999 UTC.
+func isoTimestamp(s string) bool {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return err == nil && t.UTC().Year() >= 0 && t.UTC().Year() <= 9999
+}
+
+// epochSeconds reports whether s is plain decimal seconds below 1e11
+// (digits, then optionally a point and more digits).
+func epochSeconds(s string) bool {
+	whole, frac, dotted := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 11 || (dotted && frac == "") {
+		return false
+	}
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	n, _ := strconv.ParseInt(whole, 10, 64)
+	return n < 1e11
 }

@@ -1,7 +1,6 @@
 package ec2query
 
 import (
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -160,7 +159,10 @@ func (p *Params) Finish() error {
 
 // Time parses name as a timestamp: ISO 8601 (what botocore and the AWS SDKs
 // send for the EC2 protocol, e.g. 2026-01-02T03:04:05Z or with fractional
-// seconds) or Unix epoch seconds. ok is false when absent or invalid
+// seconds and any offset) whose instant lies in the years 0000–9999 UTC, so
+// it can be written back in EC2's form, or Unix epoch seconds below 1e11 as
+// plain decimal digits with an optional fraction (1700000000.25; no sign,
+// exponent, hex or underscores). ok is false when absent or invalid
 // (invalid also records InvalidParameterValue).
 func (p *Params) Time(name string) (v time.Time, ok bool) {
 	s, present := p.get(name)
@@ -168,13 +170,40 @@ func (p *Params) Time(name string) (v time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		if y := t.UTC().Year(); y >= 0 && y <= 9999 {
+			return t, true
+		}
+	} else if t, ok := epochTime(s); ok {
 		return t, true
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1e11 {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
 	}
 	p.fail(errorf(CodeInvalidParameterValue,
 		"Value (%s) for parameter %s is invalid. Expecting a timestamp such as 2006-01-02T15:04:05Z.", echo(s), name))
 	return time.Time{}, false
+}
+
+// epochTime parses plain decimal seconds since 1970 below 1e11: digits,
+// optionally a point and more digits (at most nanoseconds are kept).
+func epochTime(s string) (time.Time, bool) {
+	whole, frac, dotted := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 11 || (dotted && frac == "") || !digits(whole) || !digits(frac) {
+		return time.Time{}, false
+	}
+	sec, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || sec >= 1e11 {
+		return time.Time{}, false
+	}
+	ns := int64(0)
+	for i, scale := 0, int64(1e8); i < len(frac) && scale > 0; i, scale = i+1, scale/10 {
+		ns += int64(frac[i]-'0') * scale
+	}
+	return time.Unix(sec, ns).UTC(), true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

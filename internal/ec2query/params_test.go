@@ -1,10 +1,13 @@
 package ec2query
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func params(t *testing.T, body string) *Params {
@@ -242,4 +245,49 @@ func TestGetIpamPoolAllocationsRequest(t *testing.T) {
 	p.String("NextToken")
 	p.Bool("DryRun")
 	checkCode(t, p.Finish(), "")
+}
+
+func TestTime(t *testing.T) {
+	at := func(sec, ns int64) time.Time { return time.Unix(sec, ns).UTC() }
+	ok := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2023-11-14T22:13:20Z", at(1700000000, 0)},
+		{"2023-11-14T22:13:20.250Z", at(1700000000, 250e6)},
+		{"2023-11-15T00:13:20.000000001+02:00", at(1700000000, 1)},
+		{"1700000000", at(1700000000, 0)},
+		{"1700000000.25", at(1700000000, 250e6)},
+		{"1700000000.1234567899999", at(1700000000, 123456789)},
+		{"0", at(0, 0)},
+		{"99999999999.5", at(99999999999, 500e6)},
+		{"0000-01-01T00:00:00Z", time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"9999-12-31T23:59:59Z", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
+	}
+	for _, c := range ok {
+		p := NewParams(url.Values{"T": {c.in}})
+		got, good := p.Time("T")
+		if !good || p.Finish() != nil || !got.Equal(c.want) {
+			t.Errorf("Time(%q) = %v, %v, %v; want %v", c.in, got, good, p.Finish(), c.want)
+		}
+	}
+	for _, in := range []string{"", "notatime", "99999999999999", "100000000000", "-1", "-0", "+5", "1e9", "0x1p30",
+		"1_700_000_000", "1700000000.", ".5", "NaN", "Inf", "2026-01-02", "2026-01-02T03:04:05", "2026-13-01T00:00:00Z",
+		"9999-12-31T23:59:59-01:00", "0000-01-01T00:00:00+01:00", " 1700000000", "1700000000 "} {
+		p := NewParams(url.Values{"T": {in}})
+		if got, good := p.Time("T"); good || !got.IsZero() || codeOf(p.Finish()) != CodeInvalidParameterValue {
+			t.Errorf("Time(%q) = %v, %v, %v; want InvalidParameterValue", in, got, good, p.Finish())
+		}
+	}
+	if _, good := NewParams(url.Values{}).Time("T"); good {
+		t.Error("absent time is ok")
+	}
+}
+
+func codeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
 }

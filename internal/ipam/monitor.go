@@ -14,12 +14,16 @@ import (
 // function is done, before commit, the op brings the resource CIDRs of
 // whatever it noted in line with the resources (syncMonitoring): it works
 // out the rows each resource should have, takes the resource-space locks
-// of every block involved (sorted, after every other lock of the
-// transaction), and applies the difference, keeping the overlap counts of
-// the blocks around and the history spans of every block whose status
-// changed. Writers that cannot overlap never share a lock: a key is the
-// owner, the family and the /16 (IPv4) or /44 (IPv6) that holds the block,
-// and no VPC or subnet block is larger than that.
+// of every block involved (after every other lock of the transaction), and
+// applies the difference, keeping the overlap counts of the blocks around
+// and the history spans of every block whose status changed.
+//
+// The locks let writers of blocks that cannot overlap go side by side: a
+// block locks its own network exclusively and every shorter network a
+// resource block could have (down to /16 or /44, the largest) shared. Of
+// two overlapping blocks one contains the other, so one's exclusive lock
+// meets the other's shared lock of the same network (or, equal, both
+// exclusive locks); disjoint blocks share only shared locks.
 
 // watchTx is the Tx the service's write transactions run on.
 type watchTx struct {
@@ -218,7 +222,7 @@ func (o *op) syncMonitoring(tx Tx, at time.Time) error {
 	// What each resource should have, and every block involved, before
 	// any lock; the rows are read again under the locks.
 	want := make(map[string][]*ResourceCIDR, len(m.order))
-	var keys []string
+	var locks []SpaceLock
 	for _, id := range m.order {
 		t := m.resources[id]
 		var cur []*ResourceCIDR
@@ -234,13 +238,11 @@ func (o *op) syncMonitoring(tx Tx, at time.Time) error {
 		}
 		want[id] = rows
 		for _, r := range append(cur, rows...) {
-			keys = append(keys, spaceKey(r.OwnerID, r.CIDR))
+			locks = spaceLocks(locks, r.OwnerID, r.CIDR)
 		}
 	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	if len(keys) > 0 {
-		if err := tx.LockResourceSpace(keys); err != nil {
+	if len(locks) > 0 {
+		if err := tx.LockResourceSpace(locks); err != nil {
 			return err
 		}
 	}
@@ -339,14 +341,15 @@ func (o *op) noteResource(tx Tx, owner, typ, id string) error {
 	return err
 }
 
-// spaceKey is the resource-space lock that a block takes.
-func spaceKey(owner string, p netip.Prefix) string {
-	bits := 16
-	if p.Addr().Is6() {
-		bits = 44
+// spaceLocks adds the resource-space locks a block takes: its own network
+// exclusively, each shorter network a resource block can have shared.
+func spaceLocks(locks []SpaceLock, owner string, p netip.Prefix) []SpaceLock {
+	key := func(q netip.Prefix) string { return owner + "|" + q.String() }
+	locks = append(locks, SpaceLock{Key: key(p.Masked()), Exclusive: true})
+	for _, q := range EnclosingPrefixes(p) {
+		locks = append(locks, SpaceLock{Key: key(q)})
 	}
-	q, _ := p.Addr().Prefix(min(bits, p.Bits()))
-	return owner + "|" + q.String()
+	return locks
 }
 
 // newHistoryID is a record id that sorts by start time: span times are
@@ -474,7 +477,9 @@ func sameRow(a, b *ResourceCIDR) bool {
 
 // bumpOthers adds delta to the overlap count of every monitored block of
 // r's scope that overlaps r outside r's VPC, and reports how many there
-// are. A block whose overlap status changes starts a new span.
+// are. A block whose overlap status changes starts a new span. Counts move
+// by one statement each (BumpOverlaps): two writers whose own blocks do not
+// overlap may bump a third block's count at the same time.
 func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int, at time.Time) (int, error) {
 	others, err := tx.ResourceCIDRsOverlapping(r.ScopeID, r.CIDR)
 	if err != nil {
@@ -486,17 +491,22 @@ func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int, at time.Time) (int, e
 			continue
 		}
 		n++
-		before := x.status()
-		x.Overlaps = max(0, x.Overlaps+delta)
-		if x.status() != before {
-			if err := o.endSpan(tx, x, at); err != nil {
-				return 0, err
-			}
-			if err := o.openSpan(tx, x, at); err != nil {
-				return 0, err
-			}
+		now, err := tx.BumpOverlaps(x.IpamID, x.ResourceID, x.CIDR, delta)
+		if err != nil {
+			return 0, err
 		}
-		if err := tx.PutResourceCIDR(x); err != nil {
+		before := *now
+		before.Overlaps = max(0, now.Overlaps-delta)
+		if now.status() == before.status() {
+			continue
+		}
+		if err := o.endSpan(tx, now, at); err != nil {
+			return 0, err
+		}
+		if err := o.openSpan(tx, now, at); err != nil {
+			return 0, err
+		}
+		if err := tx.SetSpan(now.IpamID, now.ResourceID, now.CIDR, now.HistoryID, now.Since); err != nil {
 			return 0, err
 		}
 	}

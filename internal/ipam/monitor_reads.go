@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -291,7 +292,26 @@ func (s *Service) historyQuery(in GetIpamAddressHistoryInput) (HistoryQuery, err
 	if start.After(end) {
 		return HistoryQuery{}, invalidValue("The StartTime %s is after the EndTime %s.", start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
 	}
-	return HistoryQuery{ScopeID: in.ScopeID, CIDR: p, VpcID: in.VpcID, From: start, To: end}, nil
+	return HistoryQuery{ScopeID: in.ScopeID, CIDR: p, VpcID: in.VpcID, From: clampNano(start), To: clampNano(end)}, nil
+}
+
+// The instants that nanoseconds since 1970 in an int64 can name: the stores
+// keep span times so, and a window bound outside them (StartTime in the
+// year 1000, EndTime in 3000) would wrap around instead of meaning "all".
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// clampNano brings t into [minNanoTime, maxNanoTime]; no span lies outside.
+func clampNano(t time.Time) time.Time {
+	switch {
+	case t.Before(minNanoTime):
+		return minNanoTime
+	case t.After(maxNanoTime):
+		return maxNanoTime
+	}
+	return t
 }
 
 // parseNetwork parses a CIDR that must be a network address.

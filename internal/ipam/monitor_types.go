@@ -141,7 +141,9 @@ type ResourceCIDRQuery struct {
 }
 
 // HistoryQuery selects a scope's address history records of exactly one
-// CIDR whose span meets [From, To], in ID (start) order.
+// CIDR whose span meets [From, To], in ID (start) order. From and To lie
+// within the years 1678–2262, where time.Time.UnixNano is defined: the
+// service clamps a wider window (every span lies inside that range).
 type HistoryQuery struct {
 	ScopeID string
 	CIDR    netip.Prefix
@@ -167,4 +169,10 @@ func EnclosingPrefixes(p netip.Prefix) []netip.Prefix {
 		out = append(out, q)
 	}
 	return out
+}
+
+// SpaceLock is one resource-space lock (Tx.LockResourceSpace).
+type SpaceLock struct {
+	Key       string
+	Exclusive bool
 }

@@ -164,11 +164,15 @@ type Tx interface {
 	// overlap counts and history spans; a store keeps rows and answers
 	// these lookups from indexes.
 	//
-	// LockResourceSpace keeps every other transaction that locks one of
-	// keys waiting until this one ends (a no-op where write transactions
-	// never run side by side, as on SQLite). The service takes all of a
-	// transaction's keys in one call, sorted, after every other lock.
-	LockResourceSpace(keys []string) error
+	// LockResourceSpace takes locks that last until the transaction ends
+	// (a no-op where write transactions never run side by side, as on
+	// SQLite): an exclusive lock waits for every other holder of its key, a
+	// shared one only for an exclusive holder. The store takes them in an
+	// order of its own that is the same for every transaction (so two never
+	// wait for each other), and one exclusive lock for a key asked for both
+	// ways. The service asks for all of a transaction's locks in one call,
+	// after every other lock.
+	LockResourceSpace(locks []SpaceLock) error
 	// ResourceCIDRsOf returns the resource's blocks as every IPAM monitors
 	// them, in key order.
 	ResourceCIDRsOf(resourceID string) ([]*ResourceCIDR, error)
@@ -180,6 +184,13 @@ type Tx interface {
 	ListResourceCIDRs(q ResourceCIDRQuery) ([]*ResourceCIDR, error)
 	// PutResourceCIDR inserts the block or replaces the one with its key.
 	PutResourceCIDR(r *ResourceCIDR) error
+	// BumpOverlaps adds delta to a block's overlap count (never below 0)
+	// in one statement, so that writers holding different resource-space
+	// locks never lose each other's changes, and returns the row as it now
+	// is; ErrNotFound if there is none.
+	BumpOverlaps(ipamID, resourceID string, p netip.Prefix, delta int) (*ResourceCIDR, error)
+	// SetSpan sets a block's open history record and when it began.
+	SetSpan(ipamID, resourceID string, p netip.Prefix, historyID string, since time.Time) error
 	DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error
 	// AddCoverage adds delta to Covered of the VPC's blocks that contain p,
 	// in every IPAM.

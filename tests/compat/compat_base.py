@@ -9,7 +9,11 @@ import concurrent.futures
 import ipaddress
 import os
 import re
+import socket
+import subprocess
+import time
 import unittest
+import urllib.request
 import uuid
 
 import boto3
@@ -29,13 +33,48 @@ POOL_CIDR_ID = re.compile(r"^ipam-pool-cidr-0[0-9a-f]{32}$")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def client(validate=True):
-    """An EC2 client for the development account. validate=False turns off
-    botocore's client-side parameter checks so bad input reaches the server."""
+def client(validate=True, endpoint=None, key="test", secret="test"):
+    """An EC2 client, by default for the development account of the suite's
+    server. validate=False turns off botocore's client-side parameter checks
+    so bad input reaches the server."""
     cfg = Config(retries={"max_attempts": 1, "mode": "standard"},
                  parameter_validation=validate)
-    return boto3.client("ec2", endpoint_url=ENDPOINT, region_name=REGION,
-                        aws_access_key_id="test", aws_secret_access_key="test", config=cfg)
+    return boto3.client("ec2", endpoint_url=endpoint or ENDPOINT, region_name=REGION,
+                        aws_access_key_id=key, aws_secret_access_key=secret, config=cfg)
+
+
+class Server:
+    """An ipamd of a test's own (binary serve with args) on a free loopback
+    port, its data under tmp; healthy when the constructor returns."""
+
+    def __init__(self, binary, tmp, *args):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        self.endpoint = "http://127.0.0.1:%d" % port
+        self.log = open(os.path.join(tmp, "ipamd.log"), "w")
+        self.proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:%d" % port,
+                                      "--data-dir", os.path.join(tmp, "data"), *args],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while True:
+            try:
+                if urllib.request.urlopen(self.endpoint + "/healthz", timeout=1).status == 200:
+                    return
+            except OSError:
+                pass
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.stop()
+                with open(os.path.join(tmp, "ipamd.log")) as f:
+                    log = f.read()[-2000:]
+                raise AssertionError("ipamd (%s) did not become healthy:\n%s" % (" ".join(args), log))
+            time.sleep(0.1)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+        self.log.close()
 
 
 class Base(unittest.TestCase):

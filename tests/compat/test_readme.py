@@ -5,12 +5,11 @@ CIDRs the README's comments promise."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import unittest
-import urllib.request
+
+from compat_base import Server
 
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
 DOC_ENDPOINT = "http://127.0.0.1:4726"
@@ -32,32 +31,16 @@ class TestReadmeSession(unittest.TestCase):
         if not binary or not aws:
             raise unittest.SkipTest("needs IPAMD_BIN (set by run.sh) and the AWS CLI")
         cls.tmp = tempfile.mkdtemp()
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        cls.endpoint = "http://127.0.0.1:%d" % port
-        cls.log = open(os.path.join(cls.tmp, "ipamd.log"), "w")
-        cls.proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:%d" % port,
-                                     "--data-dir", os.path.join(cls.tmp, "data")],
-                                    stdout=cls.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 15
-        while True:
-            try:
-                if urllib.request.urlopen(cls.endpoint + "/healthz", timeout=1).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or cls.proc.poll() is not None:
-                cls.tearDownClass()
-                raise AssertionError("ipamd for the README session did not become healthy")
-            time.sleep(0.1)
+        try:
+            cls.server = Server(binary, cls.tmp)
+        except BaseException:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise
+        cls.endpoint = cls.server.endpoint
 
     @classmethod
     def tearDownClass(cls):
-        cls.proc.terminate()
-        cls.proc.wait(timeout=15)
-        cls.log.close()
+        cls.server.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_session_runs_twice(self):

@@ -125,51 +125,93 @@ func (w *World) Placeholders() map[string]string {
 var requestIDRE = regexp.MustCompile(`<requestId>[^<]*</requestId>`)
 
 // Snapshot renders everything c's account can see (every IPAM, scope,
-// pool, tag, allocation, VPC and subnet, the CIDRs of cidrPools and the per-pool
+// pool, tag, allocation, VPC and subnet, every scope's resource CIDRs and
+// their address history, the CIDRs of cidrPools and the per-pool
 // allocation lists of allocPools), request ids removed: two equal snapshots
 // mean no visible state changed in between.
 func Snapshot(c *Client, cidrPools, allocPools []string) (string, error) {
 	var b strings.Builder
-	get := func(action string, params map[string]string) error {
+	// get adds an answer to the snapshot and returns the body of a 200.
+	get := func(action string, params map[string]string) (string, error) {
 		resp, err := c.Call(action, params)
 		if err != nil {
-			return fmt.Errorf("snapshot %s: %w", action, err)
+			return "", fmt.Errorf("snapshot %s: %w", action, err)
 		}
 		if resp.Status != http.StatusOK {
 			// A pool may be gone (fuzzers delete things): that is state too.
 			fmt.Fprintf(&b, "%s %v\n%d %s\n", action, params, resp.Status, resp.Envelope.Code)
-			return nil
+			return "", nil
 		}
 		fmt.Fprintf(&b, "%s %v\n%s\n", action, params, requestIDRE.ReplaceAll(resp.Body, nil))
-		return nil
+		return string(resp.Body), nil
 	}
 	for _, q := range []struct {
 		action string
 		params map[string]string
 	}{
 		{"DescribeIpams", map[string]string{"MaxResults": "1000"}},
-		{"DescribeIpamScopes", map[string]string{"MaxResults": "1000"}},
 		{"DescribeIpamPools", map[string]string{"MaxResults": "1000"}},
 		{"DescribeTags", map[string]string{"MaxResults": "1000"}},
 		{"DescribeIpamPoolAllocations", map[string]string{"MaxResults": "100000"}},
 		{"DescribeVpcs", map[string]string{"MaxResults": "1000"}},
 		{"DescribeSubnets", map[string]string{"MaxResults": "1000"}},
 	} {
-		if err := get(q.action, q.params); err != nil {
+		if _, err := get(q.action, q.params); err != nil {
 			return "", err
 		}
 	}
+	// The scopes, their resource CIDRs and the address history of the
+	// first few of them.
+	if err := monitoring(get); err != nil {
+		return "", err
+	}
 	for _, p := range cidrPools {
-		if err := get("GetIpamPoolCidrs", map[string]string{"IpamPoolId": p, "MaxResults": "1000"}); err != nil {
+		if _, err := get("GetIpamPoolCidrs", map[string]string{"IpamPoolId": p, "MaxResults": "1000"}); err != nil {
 			return "", err
 		}
 	}
 	for _, p := range allocPools {
-		if err := get("GetIpamPoolAllocations", map[string]string{"IpamPoolId": p, "MaxResults": "100000"}); err != nil {
+		if _, err := get("GetIpamPoolAllocations", map[string]string{"IpamPoolId": p, "MaxResults": "100000"}); err != nil {
 			return "", err
 		}
 	}
 	return b.String(), nil
+}
+
+// historyPerScope bounds the GetIpamAddressHistory calls of a snapshot.
+const historyPerScope = 8
+
+var (
+	scopeIDRE      = regexp.MustCompile(`<ipamScopeId>([^<]+)</ipamScopeId>`)
+	resourceCidrRE = regexp.MustCompile(`<resourceCidr>([^<]+)</resourceCidr>`)
+)
+
+// monitoring adds every scope's resource CIDRs and the history of the
+// first historyPerScope distinct CIDRs of each to a snapshot.
+func monitoring(get func(string, map[string]string) (string, error)) error {
+	scopes, err := get("DescribeIpamScopes", map[string]string{"MaxResults": "1000"})
+	if err != nil {
+		return err
+	}
+	for _, m := range scopeIDRE.FindAllStringSubmatch(scopes, -1) {
+		scope := m[1]
+		cidrs, err := get("GetIpamResourceCidrs", map[string]string{"IpamScopeId": scope, "MaxResults": "1000"})
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, cm := range resourceCidrRE.FindAllStringSubmatch(cidrs, -1) {
+			if seen[cm[1]] || len(seen) == historyPerScope {
+				continue
+			}
+			seen[cm[1]] = true
+			if _, err := get("GetIpamAddressHistory", map[string]string{"IpamScopeId": scope, "Cidr": cm[1],
+				"StartTime": "1970-01-02T00:00:00Z", "MaxResults": "1000"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // FirstDiff shows where two snapshots part.

@@ -395,6 +395,34 @@ func TestAddressHistoryOverlapSpans(t *testing.T) {
 	})
 }
 
+// A window wider than the years 1678–2262 (where nanoseconds since 1970
+// fit an int64) still means "all of it": once, EndTime in 3000 wrapped
+// around and found nothing.
+func TestAddressHistoryWideWindow(t *testing.T) {
+	eachStore(t, func(t *testing.T, opts testserver.Options) {
+		e := newEnv(t, opts)
+		id := e.vpc("10.6.0.0/16")
+		year := func(y int) *time.Time { return aws.Time(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)) }
+		for _, w := range []struct{ from, to *time.Time }{
+			{year(1970), year(3000)}, {year(1000), year(3000)}, {year(1), year(9999)}, {year(1000), nil},
+			{year(2000), year(2263)}, {year(1677), year(2262)},
+		} {
+			got := e.history(&ec2.GetIpamAddressHistoryInput{Cidr: aws.String("10.6.0.0/16"), StartTime: w.from, EndTime: w.to})
+			if len(got) != 1 || *got[0].ResourceId != id {
+				t.Errorf("%v to %v: %d records, want the one of %s", w.from, w.to, len(got), id)
+			}
+		}
+		// A window wholly in the past meets no span; one wholly in the
+		// future meets the span still open, as any future window does.
+		if got := e.history(&ec2.GetIpamAddressHistoryInput{Cidr: aws.String("10.6.0.0/16"), StartTime: year(1000), EndTime: year(1500)}); len(got) != 0 {
+			t.Errorf("1000 to 1500: %d records, want none", len(got))
+		}
+		if got := e.history(&ec2.GetIpamAddressHistoryInput{Cidr: aws.String("10.6.0.0/16"), StartTime: year(2300), EndTime: year(3000)}); len(got) != 1 || got[0].SampledEndTime != nil {
+			t.Errorf("2300 to 3000: %d records, want the open one", len(got))
+		}
+	})
+}
+
 func TestMonitoringBadInput(t *testing.T) {
 	alice := sigv4.Account{AccessKey: "AKIDALICE", SecretKey: "alice-secret", AccountID: "111111111111"}
 	bob := sigv4.Account{AccessKey: "AKIDBOB", SecretKey: "bob-secret", AccountID: "222222222222"}
@@ -503,4 +531,43 @@ func TestMonitoringLifecycle(t *testing.T) {
 			t.Fatalf("history in the new IPAM starts with it: %+v", recs)
 		}
 	})
+}
+
+// History survives the resource and a restart; pruning drops only what
+// ended before the cutoff.
+func TestAddressHistoryRestartAndRetention(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	e := &env{t: t, c: srv.Client()}
+	out, err := e.c.CreateIpam(ctx, &ec2.CreateIpamInput{})
+	must(t, err)
+	e.ipam, e.priv = *out.Ipam.IpamId, *out.Ipam.PrivateDefaultScopeId
+	gone := e.vpc("10.9.0.0/16")
+	_, err = e.c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(gone)})
+	must(t, err)
+	kept := e.vpc("10.9.0.0/16")
+	all := &ec2.GetIpamAddressHistoryInput{Cidr: aws.String("10.9.0.0/16"), StartTime: aws.Time(time.Unix(0, 0))}
+	if got := e.history(all); len(got) != 2 {
+		t.Fatalf("before the restart: %+v", got)
+	}
+
+	srv.Restart(t)
+	e.c = srv.Client()
+	got := e.history(all)
+	if len(got) != 2 || *got[0].ResourceId != gone || *got[1].ResourceId != kept || got[1].SampledEndTime != nil {
+		t.Fatalf("after the restart: %+v", got)
+	}
+
+	n, err := srv.Service.PruneAddressHistory(ctx, time.Now().Add(-time.Hour))
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("pruning to an hour ago dropped %d records", n)
+	}
+	n, err = srv.Service.PruneAddressHistory(ctx, time.Now().Add(time.Second))
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("pruning to now dropped %d records, want the ended one", n)
+	}
+	if got := e.history(all); len(got) != 1 || *got[0].ResourceId != kept {
+		t.Fatalf("after pruning: %+v", got)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,19 +16,30 @@ import (
 // Monitoring rows (migration 0007).
 
 // LockResourceSpace takes a transaction-scoped advisory lock per key, in
-// the order given (the service sorts them). Keys are hashed to 64 bits: two
-// keys that collide only wait for each other needlessly.
-func (t *tx) LockResourceSpace(keys []string) error {
-	ids := make([]int64, len(keys))
-	for i, k := range keys {
+// one statement, in the order of the keys' 64-bit hashes (the same order in
+// every transaction; two keys that collide only wait for each other
+// needlessly, and a key asked for both ways is locked exclusively).
+func (t *tx) LockResourceSpace(locks []ipam.SpaceLock) error {
+	excl := make(map[int64]bool, len(locks))
+	for _, l := range locks {
 		h := fnv.New64a()
-		h.Write([]byte("ipamd resource space " + k))
-		ids[i] = int64(h.Sum64())
+		h.Write([]byte("ipamd resource space " + l.Key))
+		id := int64(h.Sum64())
+		excl[id] = excl[id] || l.Exclusive
 	}
-	// One statement, the locks taken in array order. It goes out with the
-	// next statement (the overlap lookup that needs the locks), not in a
-	// round trip of its own.
-	return t.later(`SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, n)`, ids)
+	ids := make([]int64, 0, len(excl))
+	for id := range excl {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	modes := make([]bool, len(ids))
+	for i, id := range ids {
+		modes[i] = excl[id]
+	}
+	// It goes out with the next statement (the overlap lookup that needs
+	// the locks), not in a round trip of its own.
+	return t.later(`SELECT count(CASE WHEN x THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END)
+		FROM unnest($1::bigint[], $2::boolean[]) WITH ORDINALITY AS u(k, x, n)`, ids, modes)
 }
 
 const resourceCIDRCols = `ipam_id, resource_id, cidr, scope_id, owner, region, resource_type, vpc_id, name,
@@ -137,6 +149,23 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 		r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
 		r.AZID, tags, r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
 		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi)
+}
+
+func (t *tx) BumpOverlaps(ipamID, resourceID string, p netip.Prefix, delta int) (*ipam.ResourceCIDR, error) {
+	rows, err := t.resourceCIDRs(`UPDATE resource_cidrs SET overlap_count = greatest(0, overlap_count + $1)
+		WHERE ipam_id = $2 AND resource_id = $3 AND cidr = $4 RETURNING `+resourceCIDRCols, delta, ipamID, resourceID, p.String())
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("resource cidr %s %s: %w", resourceID, p, ipam.ErrNotFound)
+	}
+	return rows[0], nil
+}
+
+func (t *tx) SetSpan(ipamID, resourceID string, p netip.Prefix, historyID string, since time.Time) error {
+	return t.later(`UPDATE resource_cidrs SET history_id = $1, since = $2 WHERE ipam_id = $3 AND resource_id = $4 AND cidr = $5`,
+		historyID, since.UnixNano(), ipamID, resourceID, p.String())
 }
 
 func (t *tx) DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error {

@@ -16,7 +16,7 @@ import (
 
 // LockResourceSpace is a no-op: an Update already holds SQLite's only
 // write lock.
-func (t *tx) LockResourceSpace([]string) error { return nil }
+func (t *tx) LockResourceSpace([]ipam.SpaceLock) error { return nil }
 
 const resourceCIDRCols = `ipam_id, resource_id, cidr, scope_id, owner, region, resource_type, vpc_id, name,
 	az_id, tags, pool_id, management, compliance, overlap_count, covered, moved, history_id, since`
@@ -162,6 +162,24 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 		r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
 		r.AZID, string(tags), r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
 		r.Since.UnixNano(), r.Key(), fam, first, last)
+	return err
+}
+
+func (t *tx) BumpOverlaps(ipamID, resourceID string, p netip.Prefix, delta int) (*ipam.ResourceCIDR, error) {
+	rows, err := t.resourceCIDRs(`UPDATE resource_cidrs SET overlap_count = max(0, overlap_count + ?)
+		WHERE resource_id = ? AND ipam_id = ? AND cidr = ? RETURNING `+resourceCIDRCols, delta, resourceID, ipamID, p.String())
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, notFound("resource cidr", resourceID+" "+p.String())
+	}
+	return rows[0], nil
+}
+
+func (t *tx) SetSpan(ipamID, resourceID string, p netip.Prefix, historyID string, since time.Time) error {
+	_, err := t.exec(`UPDATE resource_cidrs SET history_id = ?, since = ? WHERE resource_id = ? AND ipam_id = ? AND cidr = ?`,
+		historyID, since.UnixNano(), resourceID, ipamID, p.String())
 	return err
 }
 

@@ -66,7 +66,8 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 				return err
 			}
 		}
-		return tx.LockResourceSpace([]string{"111111111111|10.0.0.0/16", "111111111111|fd00::/44"})
+		return tx.LockResourceSpace([]ipam.SpaceLock{{Key: "111111111111|10.0.0.0/16", Exclusive: true},
+			{Key: "111111111111|10.0.0.0/8"}, {Key: "111111111111|10.0.0.0/16"}, {Key: "111111111111|fd00::/44"}})
 	})
 	h.view(func(tx ipam.Tx) error {
 		got, err := tx.ResourceCIDRsOf("vpc-1")

@@ -81,7 +81,12 @@ var fuzzSeeds = map[string][]string{
 	"DescribeNetworkInterfaces":   {"Filter.1.Name=subnet-id&Filter.1.Value.1={N}"},
 	"DescribeVpcEndpoints":        {"Filter.1.Name=vpc-id&Filter.1.Value.1={V}"},
 	"DescribeAvailabilityZones":   {"ZoneName.1=us-east-1a", "Filter.1.Name=zone-id&Filter.1.Value.1=use1-*"},
-
+	"GetIpamResourceCidrs": {"IpamScopeId={T}&MaxResults=5", "IpamScopeId={T}&IpamPoolId={Q}&ResourceType=vpc&ResourceTag.Key=env",
+		"IpamScopeId={T}&Filter.1.Name=overlap-status&Filter.1.Value.1=overlapping&Filter.2.Name=vpc-id&Filter.2.Value.1={V}&ResourceOwner=000000000000"},
+	"ModifyIpamResourceCidr": {"ResourceId={V}&ResourceCidr=172.16.0.0/20&ResourceRegion=us-east-1&CurrentIpamScopeId={T}&Monitored=false",
+		"ResourceId={N}&ResourceCidr=172.16.0.0/24&ResourceRegion=us-east-1&CurrentIpamScopeId={T}&DestinationIpamScopeId={S}&Monitored=true"},
+	"GetIpamAddressHistory": {"IpamScopeId={T}&Cidr=172.16.0.0/20", "IpamScopeId={T}&Cidr=172.16.0.0/24&VpcId={V}&StartTime=2020-01-01T00:00:00Z&EndTime=3000-01-01T00:00:00.5Z&MaxResults=1",
+		"IpamScopeId={T}&Cidr=172.16.0.0/20&StartTime=1700000000.25&NextToken=x"},
 	"DescribeIpamResourceDiscoveries":           {"IpamResourceDiscoveryId.1={D}", "Filter.1.Name=operating-region.region-name&Filter.1.Value.1=us-*&MaxResults=5"},
 	"DescribeIpamResourceDiscoveryAssociations": {"IpamResourceDiscoveryAssociationId.1={R}", "Filter.1.Name=ipam-id&Filter.1.Value.1={I}"},
 	"GetIpamDiscoveredResourceCidrs":            {"IpamResourceDiscoveryId={D}&ResourceRegion=us-east-1&MaxResults=5", "IpamResourceDiscoveryId={D}&ResourceRegion=us-east-1&Filter.1.Name=vpc-id&Filter.1.Value.1={V}&Filter.2.Name=resource-type&Filter.2.Value.1=subnet"},
