@@ -54,6 +54,7 @@ type config struct {
 	bin        string
 	pprof      string
 	logs       string
+	readsAlso  []string // more binaries whose reads are measured on the same data
 }
 
 func main() {
@@ -71,8 +72,13 @@ func main() {
 	flag.StringVar(&c.bin, "ipamd", "", "an ipamd binary to run (default: build this checkout's cmd/ipamd)")
 	flag.StringVar(&c.pprof, "pprof", "", "pass --pprof ADDR to ipamd (profile it while it runs)")
 	flag.StringVar(&c.logs, "logs", "", "directory for ipamd's logs (default: discarded)")
+	var readsAlso string
+	flag.StringVar(&readsAlso, "reads-also", "", "more ipamd binaries, comma-separated: after the reads, each is started on the same data in turn and its reads measured too (to compare builds without building the data twice)")
 	flag.Parse()
 	c.stores = strings.Split(stores, ",")
+	if readsAlso != "" {
+		c.readsAlso = strings.Split(readsAlso, ",")
+	}
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "vpcbench:", err)
 		os.Exit(1)
@@ -138,6 +144,9 @@ func runStore(c config, store, tmp string) (*report, error) {
 	}
 	r := &report{store: store, clients: c.clients, load: loadavg()}
 	w := &world{c: c, r: r, args: args, logs: c.logs, store: store}
+	if len(c.readsAlso) > 0 {
+		w.readsLabel = "[" + filepath.Base(c.bin) + "] "
+	}
 	defer w.stop()
 	if err := w.start("build"); err != nil {
 		return nil, err
@@ -151,6 +160,7 @@ func runStore(c config, store, tmp string) (*report, error) {
 		{"planning pools", w.createPlanningPools},
 		{"subnets", w.createSubnets},
 		{"reads", w.reads},
+		{"reads of other binaries", w.readsAlso},
 		{"restart", w.restart},
 		{"idle pools", w.idlePools},
 	}

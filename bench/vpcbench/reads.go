@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,7 +77,7 @@ func (w *world) pages(name string, list lister, want int) error {
 	cpu0 := w.cpu()
 	add := func(what string, items int, lat harness.Latency) {
 		cpu := w.cpu()
-		w.r.reads = append(w.r.reads, read{what: name + " " + what, items: items, lat: lat,
+		w.r.reads = append(w.r.reads, read{what: w.readsLabel + name + " " + what, items: items, lat: lat,
 			cpu: (cpu - cpu0) / time.Duration(max(lat.N, 1))})
 		cpu0 = cpu
 	}
@@ -122,4 +123,28 @@ func (w *world) pages(name string, list lister, want int) error {
 	}
 	add("filter vpc-id (a random VPC)", items, lat)
 	return nil
+}
+
+// readsAlso measures the reads again with each binary of -reads-also,
+// restarted on the same data, labelling them by the binary's file name;
+// the node is left running the main binary.
+func (w *world) readsAlso() error {
+	if len(w.c.readsAlso) == 0 {
+		return nil
+	}
+	main := w.c.bin
+	defer func() { w.c.bin, w.readsLabel = main, "" }()
+	for i, bin := range w.c.readsAlso {
+		w.stop()
+		w.c.bin, w.readsLabel = bin, "["+filepath.Base(bin)+"] "
+		if err := w.start(fmt.Sprintf("reads%d", i+1)); err != nil {
+			return err
+		}
+		if err := w.reads(); err != nil {
+			return err
+		}
+	}
+	w.stop()
+	w.c.bin = main
+	return w.start("after-reads")
 }

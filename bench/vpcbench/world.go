@@ -25,6 +25,7 @@ type world struct {
 	node        *harness.Node
 	clients     []*ec2.Client
 	restarts    int
+	readsLabel  string // prefixes the reads' names (-reads-also)
 
 	scope, vpcPool, customPool string
 	vpcIDs, vpcCIDRs, planIDs  []string

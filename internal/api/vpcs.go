@@ -45,11 +45,6 @@ func (h *Handler) createVpc(ctx context.Context, c ipam.Caller, p *ec2query.Para
 	return &vpcResponse{wireVpc(v)}, nil
 }
 
-type describeVpcsResponse struct {
-	Vpcs      ec2query.List[xmlVpc] `xml:"vpcSet"`
-	NextToken string                `xml:"nextToken,omitempty"`
-}
-
 func (h *Handler) describeVpcs(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
 	in := ipam.DescribeVpcsInput{DryRun: dryRun(p), VpcIDs: p.StringList("VpcId"), Filters: filters(p), Page: page(p)}
 	if err := p.Finish(); err != nil {
@@ -59,7 +54,7 @@ func (h *Handler) describeVpcs(ctx context.Context, c ipam.Caller, p *ec2query.P
 	if err != nil {
 		return nil, err
 	}
-	return &describeVpcsResponse{wireList(items, wireVpc), next}, nil
+	return &vpcsResponse{items, next}, nil
 }
 
 func (h *Handler) deleteVpc(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
@@ -185,11 +180,6 @@ func (h *Handler) createSubnet(ctx context.Context, c ipam.Caller, p *ec2query.P
 	return &subnetResponse{wireSubnet(sn)}, nil
 }
 
-type describeSubnetsResponse struct {
-	Subnets   ec2query.List[xmlSubnet] `xml:"subnetSet"`
-	NextToken string                   `xml:"nextToken,omitempty"`
-}
-
 func (h *Handler) describeSubnets(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
 	in := ipam.DescribeSubnetsInput{DryRun: dryRun(p), SubnetIDs: p.StringList("SubnetId"), Filters: filters(p), Page: page(p)}
 	if err := p.Finish(); err != nil {
@@ -199,7 +189,7 @@ func (h *Handler) describeSubnets(ctx context.Context, c ipam.Caller, p *ec2quer
 	if err != nil {
 		return nil, err
 	}
-	return &describeSubnetsResponse{wireList(items, wireSubnet), next}, nil
+	return &subnetsResponse{items, next}, nil
 }
 
 func (h *Handler) deleteSubnet(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {

@@ -29,6 +29,7 @@ var forbidden = map[string][]string{
 	"internal/store/sqlite":    {"net/http", module + "internal/api", module + "internal/ec2query"},
 	"internal/store/postgres":  {"net/http", module + "internal/api", module + "internal/ec2query"},
 	"internal/store/migration": {"net/http", "database/sql", module + "internal/"},
+	"internal/store/vpcdoc":    {"net/http", "database/sql", module + "internal/api", module + "internal/ec2query", module + "internal/store/sqlite", module + "internal/store/postgres"},
 	"internal/dump":            {"net/http", "database/sql", "encoding/xml", module + "internal/api", module + "internal/store"},
 }
 

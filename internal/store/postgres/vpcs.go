@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/store/vpcdoc"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -87,22 +88,54 @@ func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.vpc(owner,
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.vpc(owner, id, " FOR SHARE") }
 
 func (t *tx) vpc(owner, id, lock string) (*ipam.VPC, error) {
-	v := new(ipam.VPC)
-	if err := t.getDoc("vpc", id, v, "SELECT doc FROM vpcs WHERE id = $1 AND owner = $2"+lock, id, owner); err != nil {
+	return getResource(t, "vpc", id, vpcdoc.VPC, "SELECT doc FROM vpcs WHERE id = $1 AND owner = $2"+lock, id, owner)
+}
+
+func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
+	return getResource(t, "vpc cidr association", associationID, vpcdoc.VPC,
+		"SELECT v.doc FROM vpc_cidrs c JOIN vpcs v ON v.id = c.vpc_id WHERE c.association_id = $1 AND c.owner = $2",
+		associationID, owner)
+}
+
+// getResource reads one VPC or subnet document (vpcdoc decodes it).
+func getResource[T any](t *tx, what, id string, decode func(string, *T) error, sql string, args ...any) (*T, error) {
+	var doc string
+	if err := t.queryRow(sql, args, &doc); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, id, err)
+	}
+	v := new(T)
+	if err := decode(doc, v); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
-	v := new(ipam.VPC)
-	err := t.getDoc("vpc cidr association", associationID, v,
-		"SELECT v.doc FROM vpc_cidrs c JOIN vpcs v ON v.id = c.vpc_id WHERE c.association_id = $1 AND c.owner = $2",
-		associationID, owner)
+// listResources decodes a VPC or subnet document a row. The documents are
+// scanned as strings (one copy, which the decoded fields then share) and
+// the items are allocated a chunk at a time.
+func listResources[T any](t *tx, decode func(string, *T) error, sql string, args ...any) ([]*T, error) {
+	var out []*T
+	var chunk []T
+	var doc string
+	err := t.query(sql, args, func(rows pgx.Rows) error {
+		if err := rows.Scan(&doc); err != nil {
+			return err
+		}
+		if len(chunk) == 0 {
+			chunk = make([]T, min(max(len(out), 8), 256))
+		}
+		v := &chunk[0]
+		chunk = chunk[1:]
+		if err := decode(doc, v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	return out, nil
 }
 
 // idQuery builds "SELECT doc FROM table WHERE owner = $1 [AND id IN (...)]
@@ -140,7 +173,7 @@ func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 
 func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
 	query, args := idQuery("vpcs", q, false)
-	return listDocs[ipam.VPC](t, query, args...)
+	return listResources(t, vpcdoc.VPC, query, args...)
 }
 
 // Subnets.
@@ -228,21 +261,17 @@ func (t *tx) LockSubnet(owner, id string) (*ipam.Subnet, error) {
 }
 
 func (t *tx) subnet(owner, id, lock string) (*ipam.Subnet, error) {
-	s := new(ipam.Subnet)
-	if err := t.getDoc("subnet", id, s, "SELECT doc FROM subnets WHERE id = $1 AND owner = $2"+lock, id, owner); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return getResource(t, "subnet", id, vpcdoc.Subnet, "SELECT doc FROM subnets WHERE id = $1 AND owner = $2"+lock, id, owner)
 }
 
 func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 	query, args := idQuery("subnets", q, true)
-	return listDocs[ipam.Subnet](t, query, args...)
+	return listResources(t, vpcdoc.Subnet, query, args...)
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
 	lo, hi := blockRange(p)
-	return listDocs[ipam.Subnet](t, subnetsOverlappingSQL, vpcID, lo, hi, family(p))
+	return listResources(t, vpcdoc.Subnet, subnetsOverlappingSQL, vpcID, lo, hi, family(p))
 }
 
 // subnetsOverlappingSQL probes subnet_blocks_no_overlap's GiST index.

@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"net/netip"
 	"strings"
 
 	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/store/vpcdoc"
 )
 
 // VPCs and subnets (migration 0005).
@@ -52,12 +54,7 @@ func (t *tx) DeleteVPC(id string) error {
 }
 
 func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
-	v := new(ipam.VPC)
-	if err := t.getDoc(v, "vpc", id, `SELECT doc FROM vpcs WHERE id = ? AND owner = ?`, id, owner); err != nil {
-		return nil, err
-	}
-	ipam.ClearEmpty(v)
-	return v, nil
+	return getResource(t, "vpc", id, vpcdoc.VPC, `SELECT doc FROM vpcs WHERE id = ? AND owner = ?`, id, owner)
 }
 
 // LockVPC and ShareVPC are GetVPC: an Update already holds SQLite's only
@@ -66,14 +63,21 @@ func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.GetVPC(own
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.GetVPC(owner, id) }
 
 func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
-	v := new(ipam.VPC)
-	err := t.getDoc(v, "vpc cidr association", associationID,
+	return getResource(t, "vpc cidr association", associationID, vpcdoc.VPC,
 		`SELECT v.doc FROM vpc_cidrs c JOIN vpcs v ON v.id = c.vpc_id WHERE c.association_id = ? AND c.owner = ?`,
 		associationID, owner)
-	if err != nil {
-		return nil, err
+}
+
+// getResource reads one VPC or subnet document (vpcdoc decodes it).
+func getResource[T any](t *tx, kind, id string, decode func(string, *T) error, query string, args ...any) (*T, error) {
+	var doc string
+	if err := t.queryRow(query, args...).Scan(&doc); err != nil {
+		return nil, scanErr(err, kind, id)
 	}
-	ipam.ClearEmpty(v)
+	v := new(T)
+	if err := decode(doc, v); err != nil {
+		return nil, fmt.Errorf("sqlite: decode %s %s: %w", kind, id, err)
+	}
 	return v, nil
 }
 
@@ -118,16 +122,49 @@ func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 
 // listResources runs an idQuery: kept prepared when it has no IN list (the
 // paging hot path), prepared afresh otherwise.
-func listResources[T any](t *tx, q ipam.ResourceQuery, query string, args []any) ([]*T, error) {
+func listResources[T any](t *tx, q ipam.ResourceQuery, query string, args []any, decode func(string, *T) error) ([]*T, error) {
+	var rows *sql.Rows
+	var err error
 	if len(q.IDs) == 0 && len(q.VpcIDs) == 0 {
-		return listDocs[T](t, query, args...)
+		rows, err = t.query(query, args...)
+	} else {
+		rows, err = t.tx.QueryContext(t.ctx, query, args...)
+		err = mapErr(err)
 	}
-	return listDocsOnce[T](t, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanResources(rows, decode)
+}
+
+// scanResources decodes a VPC or subnet document a row. The documents are
+// scanned as strings (the driver's own copy, which the decoded fields then
+// share) and the items are allocated a chunk at a time.
+func scanResources[T any](rows *sql.Rows, decode func(string, *T) error) ([]*T, error) {
+	defer rows.Close()
+	var out []*T
+	var chunk []T
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, mapErr(err)
+		}
+		if len(chunk) == 0 {
+			chunk = make([]T, min(max(len(out), 8), 256))
+		}
+		v := &chunk[0]
+		chunk = chunk[1:]
+		if err := decode(doc, v); err != nil {
+			return nil, fmt.Errorf("sqlite: decode %T: %w", v, err)
+		}
+		out = append(out, v)
+	}
+	return out, mapErr(rows.Err())
 }
 
 func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
 	query, args := idQuery("vpcs", q, false)
-	return listResources[ipam.VPC](t, q, query, args)
+	return listResources(t, q, query, args, vpcdoc.VPC)
 }
 
 // Subnets.
@@ -222,20 +259,19 @@ func (t *tx) DeleteSubnet(id string) error {
 func (t *tx) LockSubnet(owner, id string) (*ipam.Subnet, error) { return t.GetSubnet(owner, id) }
 
 func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
-	s := new(ipam.Subnet)
-	if err := t.getDoc(s, "subnet", id, `SELECT doc FROM subnets WHERE id = ? AND owner = ?`, id, owner); err != nil {
-		return nil, err
-	}
-	ipam.ClearEmpty(s)
-	return s, nil
+	return getResource(t, "subnet", id, vpcdoc.Subnet, `SELECT doc FROM subnets WHERE id = ? AND owner = ?`, id, owner)
 }
 
 func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 	query, args := idQuery("subnets", q, true)
-	return listResources[ipam.Subnet](t, q, query, args)
+	return listResources(t, q, query, args, vpcdoc.Subnet)
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
-	return listDocs[ipam.Subnet](t, `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id WHERE `+overlappingSQL,
+	rows, err := t.query(`SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id WHERE `+overlappingSQL,
 		overlappingArgs(vpcID, p, 0)...)
+	if err != nil {
+		return nil, err
+	}
+	return scanResources(rows, vpcdoc.Subnet)
 }
