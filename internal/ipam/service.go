@@ -56,7 +56,8 @@ type Service struct {
 	limits Limits
 	spaces spaceCache
 	gates  gates
-	allocs batcher
+	allocs batcher[*allocJob]  // per pool
+	groups batcher[*poolBatch] // across pools: group commit
 	obs    Observer
 
 	keyMu    sync.Mutex
@@ -74,7 +75,15 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
 	}
-	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache(), obs: cfg.Observer}
+	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache(), obs: cfg.Observer,
+		allocs: batcher[*allocJob]{max: maxBatch}, groups: batcher[*poolBatch]{max: maxGroup, lanes: writeLanes(store)}}
+}
+
+func writeLanes(store Store) int {
+	if w, ok := store.(WriteLanes); ok {
+		return max(w.WriteLanes(), 1)
+	}
+	return 1
 }
 
 // Healthy reports whether the store is usable.
@@ -92,6 +101,12 @@ func (s *Service) Healthy(ctx context.Context) error { return s.store.Ping(ctx) 
 // what it reads then includes the winner's write, so the request gets the
 // answer it would have got had it come second.
 func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) error {
+	return s.updateRuns(ctx, ConflictRuns, fn)
+}
+
+// updateRuns is update with at most runs runs (1 ≤ runs ≤ ConflictRuns): a
+// group transaction runs once, and its batches then run on their own.
+func (s *Service) updateRuns(ctx context.Context, runs int, fn func(tx Tx, op *op) error) error {
 	o := &op{s: s}
 	var err error
 	for run := 1; ; run++ {
@@ -115,7 +130,7 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, op *op) error) erro
 		}
 		o.finish(err == nil)
 		var de *Error
-		if err == nil || run == ConflictRuns || !errors.Is(err, ErrConflict) || errors.As(err, &de) || !conflictPause(ctx, run) {
+		if err == nil || run >= runs || !errors.Is(err, ErrConflict) || errors.As(err, &de) || !conflictPause(ctx, run) {
 			break
 		}
 	}

@@ -44,6 +44,12 @@ type Store interface {
 	Close() error
 }
 
+// WriteLanes is implemented by a Store whose write transactions run in
+// parallel, each waiting mostly on round trips (PostgreSQL): it says how
+// many group transactions (batch.go) the Service runs at once. Without it
+// (SQLite: one writer) the Service runs one.
+type WriteLanes interface{ WriteLanes() int }
+
 // Tx is one transaction. Get methods return an error wrapping ErrNotFound for
 // a missing row. Lookups by owner return ErrNotFound for another account's
 // rows, exactly as for a missing id.

@@ -78,6 +78,15 @@ func (s *Store) Close() error {
 }
 
 // Ping checks that the database answers.
+// WriteLanes lets as many group transactions run at once as the pool has
+// connections (ipam.WriteLanes), 16 by default. A transaction here spends
+// most of its time in round trips, which fewer lanes would serialize, and
+// the server already merges the WAL flushes of concurrent commits; so pools'
+// batches share a transaction only when more are ready than there are
+// connections, instead of queuing for one. See docs/benchmarks.md (issue 11,
+// group commit).
+func (s *Store) WriteLanes() int { return max(s.maxConns, 1) }
+
 func (s *Store) Ping(ctx context.Context) error {
 	return mapErr(s.pool.Ping(ctx))
 }

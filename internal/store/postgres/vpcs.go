@@ -214,10 +214,23 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 		ps[i] = p.Masked()
 		los[i], his[i] = blockRange(p)
 	}
-	_, err = t.exec(insertSubnetSQL, s.ID, s.OwnerID, s.VpcID, doc, ps, los, his)
-	if err != nil {
-		return fmt.Errorf("subnet %s: %w", s.ID, err)
+	if t.done {
+		return errTxDone
 	}
+	queue := func(b *pgx.Batch) { b.Queue(insertSubnetSQL, s.ID, s.OwnerID, s.VpcID, doc, ps, los, his) }
+	if t.failed != nil || !t.sent {
+		// Aborted, or nothing went out yet (commit would send nothing): now.
+		if err := t.sendAll(queue); err != nil {
+			return fmt.Errorf("subnet %s: %w", s.ID, err)
+		}
+		return nil
+	}
+	// As for a VPC: the rows go out with the next statement or COMMIT, one
+	// round trip less. A plain INSERT, so the overlap backstop's refusal
+	// aborts the transaction and surfaces there, as ErrConflict: the
+	// service runs the transaction again and its own check then sees the
+	// winner.
+	queue(t.next)
 	return nil
 }
 
