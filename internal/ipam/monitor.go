@@ -54,7 +54,6 @@ type touched struct {
 	subnet    *Subnet
 	created   bool // no rows yet
 	deleted   bool
-	coverage  []netip.Prefix // subnet blocks added (created) or removed (deleted)
 }
 
 func (m *monitorState) reset() { *m = monitorState{} }
@@ -105,7 +104,7 @@ func (w watchTx) InsertSubnet(s *Subnet) error {
 		return err
 	}
 	t := w.m.touch(s.ID, s.OwnerID)
-	t.subnet, t.created, t.coverage = s, true, s.Prefixes()
+	t.subnet, t.created = s, true
 	return nil
 }
 
@@ -118,25 +117,11 @@ func (w watchTx) UpdateSubnet(s *Subnet) error {
 }
 
 func (w watchTx) DeleteSubnet(id string) error {
-	// The blocks give back their coverage of the VPC: read them first.
-	var blocks []netip.Prefix
-	var vpcID string
-	if rows, err := w.Tx.ResourceCIDRsOf(id); err == nil && len(rows) > 0 {
-		vpcID = rows[0].VpcID
-		for _, r := range rows {
-			if !slices.Contains(blocks, r.CIDR) {
-				blocks = append(blocks, r.CIDR)
-			}
-		}
-	} else if err != nil {
-		return err
-	}
 	if err := w.Tx.DeleteSubnet(id); err != nil {
 		return err
 	}
 	t := w.m.touch(id, "")
-	t.deleted, t.coverage = true, blocks
-	t.subnet = &Subnet{ID: id, VpcID: vpcID}
+	t.deleted, t.subnet = true, &Subnet{ID: id}
 	return nil
 }
 
@@ -248,15 +233,15 @@ func (o *op) syncMonitoring(tx Tx, at time.Time) error {
 	}
 	for _, id := range m.order {
 		t := m.resources[id]
-		if err := o.applyCoverage(tx, t); err != nil {
-			return err
-		}
 		var cur []*ResourceCIDR
 		if !t.created {
 			var err error
 			if cur, err = tx.ResourceCIDRsOf(id); err != nil {
 				return err
 			}
+		}
+		if err := o.applyCoverage(tx, t, cur); err != nil {
+			return err
 		}
 		if err := o.applyRows(tx, cur, want[id], at); err != nil {
 			return err
@@ -360,21 +345,28 @@ func newHistoryID() string {
 	return fmt.Sprintf("%016x", uint64(time.Now().UnixNano())) + newID("", 15)[1:]
 }
 
-// applyCoverage moves a VPC's covered address counts by a subnet's blocks.
-func (o *op) applyCoverage(tx Tx, t *touched) error {
-	if t.subnet == nil || len(t.coverage) == 0 || (t.created && t.deleted) {
+// applyCoverage moves a VPC's covered address counts by the blocks of a
+// subnet created (its own) or deleted (those its rows cur name). A subnet
+// no IPAM monitors has no rows, and neither has its VPC.
+func (o *op) applyCoverage(tx Tx, t *touched, cur []*ResourceCIDR) error {
+	if t.subnet == nil || t.created == t.deleted {
 		return nil
 	}
-	sign := 1.0
+	vpcID, blocks, sign := t.subnet.VpcID, t.subnet.Prefixes(), 1.0
 	if t.deleted {
-		sign = -1
+		blocks, sign = nil, -1
+		for _, r := range cur {
+			vpcID = r.VpcID
+			if !slices.Contains(blocks, r.CIDR) {
+				blocks = append(blocks, r.CIDR)
+			}
+		}
 	}
-	for _, p := range t.coverage {
-		if err := tx.AddCoverage(t.subnet.VpcID, p, sign*prefixSize(p)); err != nil {
+	for _, p := range blocks {
+		if err := tx.AddCoverage(vpcID, p, sign*prefixSize(p)); err != nil {
 			return err
 		}
 	}
-	t.coverage = nil
 	return nil
 }
 
