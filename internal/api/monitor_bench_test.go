@@ -27,17 +27,8 @@ const (
 // monitorHandler is a handler on a SQLite store with one IPAM and what
 // fill writes straight into the store, in transactions of a bounded size.
 func monitorHandler(b *testing.B, fill func(scope string, put func(func(tx ipam.Tx) error))) (*Handler, string) {
-	st, err := sqlite.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	svc := ipam.NewService(st, ipam.Config{})
+	st, svc, im := monitoredService(b)
 	ctx := context.Background()
-	im, err := svc.CreateIpam(ctx, ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}, ipam.CreateIpamInput{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	var pending []func(tx ipam.Tx) error
 	flush := func() {
 		err := st.Update(ctx, func(tx ipam.Tx) error {
@@ -61,6 +52,24 @@ func monitorHandler(b *testing.B, fill func(scope string, put func(func(tx ipam.
 	flush()
 	return New(Config{Service: svc, Verifier: &sigv4.Verifier{Creds: sigv4.DevCredentials()}}), im.PrivateDefaultScopeID
 }
+
+// monitoredService is a service on a fresh SQLite store whose account has
+// one IPAM (so every VPC and subnet is monitored).
+func monitoredService(b *testing.B) (*sqlite.Store, *ipam.Service, *ipam.IPAM) {
+	st, err := sqlite.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	svc := ipam.NewService(st, ipam.Config{})
+	im, err := svc.CreateIpam(context.Background(), benchCaller, ipam.CreateIpamInput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, svc, im
+}
+
+var benchCaller = ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
 
 func prefix4(n uint32, bits int) netip.Prefix {
 	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), bits)
@@ -129,18 +138,8 @@ func BenchmarkGetIpamAddressHistory(b *testing.B) {
 // BenchmarkCreateVpcFromPool: CreateVpc from a pool, one call at a time, with
 // an IPAM monitoring the VPCs: what monitoring adds to each write.
 func BenchmarkCreateVpcFromPool(b *testing.B) {
-	st, err := sqlite.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	svc := ipam.NewService(st, ipam.Config{})
-	ctx := context.Background()
-	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
-	im, err := svc.CreateIpam(ctx, c, ipam.CreateIpamInput{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, svc, im := monitoredService(b)
+	ctx, c := context.Background(), benchCaller
 	loc := "us-east-1"
 	p, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: im.PrivateDefaultScopeID, AddressFamily: "ipv4", Locale: &loc})
 	if err != nil {
@@ -156,18 +155,8 @@ func BenchmarkCreateVpcFromPool(b *testing.B) {
 // BenchmarkCreateSubnetFromPlanningPool: CreateSubnet (/28) from a VPC's
 // resource planning pool, one call at a time, with an IPAM monitoring it.
 func BenchmarkCreateSubnetFromPlanningPool(b *testing.B) {
-	st, err := sqlite.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	svc := ipam.NewService(st, ipam.Config{})
-	ctx := context.Background()
-	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
-	im, err := svc.CreateIpam(ctx, c, ipam.CreateIpamInput{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, svc, im := monitoredService(b)
+	ctx, c := context.Background(), benchCaller
 	cidr := "10.0.0.0/16"
 	v, err := svc.CreateVpc(ctx, c, ipam.CreateVpcInput{VpcCidrParams: ipam.VpcCidrParams{CidrBlock: cidr}})
 	if err != nil {
