@@ -190,11 +190,14 @@ func TestSubnetGroupIsolatesFailures(t *testing.T) {
 		const n = 8
 		g := newGroupEnv(t, opts, n)
 		calls := []*subnetCall{{vpc: 0, pool: -1}} // the first holds the writer; the rest queue behind it
-		for i := 1; i < n; i++ {
+		for i := 1; i < n-1; i++ {
 			calls = append(calls, &subnetCall{vpc: i, pool: -1})
 		}
+		// The failing call has its VPC's planning pool to itself: were it
+		// queued behind another call of its pool, it could reach the group
+		// queue after the group had gone and run alone at once.
 		calls = append(calls,
-			&subnetCall{vpc: 3, pool: -1, fail: true}, // spoils the group's transaction
+			&subnetCall{vpc: n - 1, pool: -1, fail: true}, // spoils the group's transaction
 			&subnetCall{vpc: 5, pool: 6},              // another VPC's planning pool: refused under the lock
 			&subnetCall{vpc: 2, pool: -1})             // a second subnet of VPC 2, batched with the first
 		g.createHeld(calls)
