@@ -198,8 +198,8 @@ func TestSubnetGroupIsolatesFailures(t *testing.T) {
 		// queue after the group had gone and run alone at once.
 		calls = append(calls,
 			&subnetCall{vpc: n - 1, pool: -1, fail: true}, // spoils the group's transaction
-			&subnetCall{vpc: 5, pool: 6},              // another VPC's planning pool: refused under the lock
-			&subnetCall{vpc: 2, pool: -1})             // a second subnet of VPC 2, batched with the first
+			&subnetCall{vpc: 5, pool: 6},                  // another VPC's planning pool: refused under the lock
+			&subnetCall{vpc: 2, pool: -1})                 // a second subnet of VPC 2, batched with the first
 		g.createHeld(calls)
 
 		want := make([]int, n)
