@@ -174,8 +174,12 @@ func (t *tx) DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	lo, hi := blockRange(p)
+	// family + 0: a generic plan made while the table was small took the
+	// GiST index on (scope, family, range) for "family = $3" alone and
+	// then filtered every block of the family — a scan of the whole table
+	// per subnet. Only the resource index can answer this query now.
 	return t.later(`UPDATE resource_cidrs SET covered = greatest(0, covered + $1)
-		WHERE resource_id = $2 AND family = $3 AND lo <= $4::numeric AND hi >= $5::numeric`, delta, vpcID, family(p), lo, hi)
+		WHERE resource_id = $2 AND family + 0 = $3 AND lo <= $4::numeric AND hi >= $5::numeric`, delta, vpcID, family(p), lo, hi)
 }
 
 func (t *tx) DeleteIPAMMonitoring(ipamID string) error {
