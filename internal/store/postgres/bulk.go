@@ -111,7 +111,8 @@ var loadTables = []string{"allocations", "client_tokens"}
 // go in by COPY into allocations and client_tokens stripped of their
 // indexes, unique and exclusion constraints, and FinishLoad builds them
 // again, each build checking every row at once (one sort per B-tree, one
-// GiST build per exclusion constraint) instead of one probe per row.
+// SP-GiST or GiST build per exclusion constraint, which then checks every
+// row against the index) instead of maintaining them row by row.
 type loadState struct {
 	indexes    []string // CREATE INDEX / ADD CONSTRAINT statements: B-trees, unique and primary keys
 	exclusions []string // ADD CONSTRAINT ... EXCLUDE statements, built last

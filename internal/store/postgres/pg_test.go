@@ -248,6 +248,29 @@ func TestExclusionConstraint(t *testing.T) {
 	if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
 		t.Fatalf("overlapping insert under REPEATABLE READ: err = %v, want SQLSTATE %s", err, codeExclusionViolation)
 	}
+	// IPv4 keys fold a hash of the pool above the address (migration 0008):
+	// the ends of the space overlap what covers them, and another pool's
+	// identical CIDR is no overlap.
+	mustUpdate(t, s, func(tx ipam.Tx) error {
+		for _, a := range []*ipam.Allocation{testAlloc("e-1", "pool-4", "255.255.255.0/24"), testAlloc("e-2", "pool-4", "0.0.0.0/8"),
+			testAlloc("e-3", "pool-5", "0.0.0.0/0")} {
+			if err := tx.InsertAllocation(a); err != nil {
+				return fmt.Errorf("%s: %w", a.CIDR, err)
+			}
+		}
+		return nil
+	})
+	for _, row := range []struct{ cidr, addr, last string }{
+		{"255.255.255.255/32", "ffffffff", "ffffffff"},
+		{"0.0.0.0/32", "00000000", "00000000"},
+		{"0.0.0.0/0", "00000000", "ffffffff"},
+	} {
+		_, err = s.Pool().Exec(context.Background(), `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+			VALUES ('rogue4', 'pool-4', '111122223333', $1::cidr, decode($2, 'hex'), decode($3, 'hex'), masklen($1::cidr))`, row.cidr, row.addr, row.last)
+		if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
+			t.Fatalf("direct overlapping insert %s: err = %v, want SQLSTATE %s", row.cidr, err, codeExclusionViolation)
+		}
+	}
 	// IPv6: the whole 128 bits count, the top of the space included.
 	mustUpdate(t, s, func(tx ipam.Tx) error {
 		for _, cidr := range []string{"ffff:ffff:ffff:ffff::/64", "ffff:ffff:ffff:fffe::/64", "fd00::/64", "fd00:0:0:1::/64", "::/64"} {
@@ -276,8 +299,48 @@ func TestExclusionConstraint(t *testing.T) {
 	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM allocations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 8 {
-		t.Fatalf("%d allocations stored, want 8", n)
+	if n != 11 {
+		t.Fatalf("%d allocations stored, want 11", n)
+	}
+}
+
+// TestExclusionConstraintAfterLoad: an import drops the exclusion
+// constraints for its COPY and builds them again in FinishLoad; once it has
+// committed, the database refuses an overlap by itself again.
+func TestExclusionConstraintAfterLoad(t *testing.T) {
+	db := newTestDB(t)
+	s := openStore(t, db.newSchema(t))
+	mustUpdate(t, s, func(itx ipam.Tx) error {
+		tx := itx.(ipam.BulkTx)
+		if err := tx.BeginLoad(); err != nil {
+			return err
+		}
+		var as []*ipam.Allocation
+		for i := range 300 {
+			as = append(as, testAlloc(fmt.Sprintf("l-%d", i), fmt.Sprintf("pool-%d", i%3), fmt.Sprintf("10.0.%d.0/24", i/3)),
+				testAlloc(fmt.Sprintf("l6-%d", i), "pool-6", fmt.Sprintf("fd00:%x::/32", i)))
+		}
+		if err := tx.InsertAllocations(as); err != nil {
+			return err
+		}
+		return tx.FinishLoad()
+	})
+	var pgErr *pgconn.PgError
+	for _, row := range []struct{ pool, cidr, addr, last string }{
+		{"pool-1", "10.0.7.128/25", "0a000780", "0a0007ff"},
+		{"pool-2", "10.0.0.0/8", "0a000000", "0affffff"},
+		{"pool-6", "fd00:5:1::/48", "fd000005000100000000000000000000", "fd0000050001ffffffffffffffffffff"},
+	} {
+		_, err := s.Pool().Exec(context.Background(), `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+			VALUES ('rogue', $1, '111122223333', $2::cidr, decode($3, 'hex'), decode($4, 'hex'), masklen($2::cidr))`, row.pool, row.cidr, row.addr, row.last)
+		if !errors.As(err, &pgErr) || pgErr.Code != codeExclusionViolation {
+			t.Fatalf("overlapping insert %s into %s after a load: err = %v, want SQLSTATE %s", row.cidr, row.pool, err, codeExclusionViolation)
+		}
+	}
+	// A CIDR free in its pool still goes in.
+	if _, err := s.Pool().Exec(context.Background(), `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
+		VALUES ('free', 'pool-3', '111122223333', '10.0.0.0/24', '\x0a000000', '\x0a0000ff', 24)`); err != nil {
+		t.Fatalf("insert into another pool after a load: %v", err)
 	}
 }
 
