@@ -116,6 +116,59 @@ var loadTables = []string{"allocations", "client_tokens"}
 type loadState struct {
 	indexes    []string // CREATE INDEX / ADD CONSTRAINT statements: B-trees, unique and primary keys
 	exclusions []string // ADD CONSTRAINT ... EXCLUDE statements, built last
+
+	// Monitoring rows wait here for a COPY of loadPage rows (their tables
+	// keep their indexes: a dump holds few of them next to its
+	// allocations, but one INSERT each made much history slow to load).
+	resourceCIDRs, history [][]any
+}
+
+// loadPage is how many monitoring rows of a kind a load sends per COPY.
+const loadPage = 5000
+
+// copyLater adds a row to *rows, sending the monitoring rows by COPY once
+// it holds loadPage of them.
+func (t *tx) copyLater(rows *[][]any, row []any) error {
+	if *rows = append(*rows, row); len(*rows) < loadPage {
+		return nil
+	}
+	return t.flushCopies()
+}
+
+// flushCopies sends the monitoring rows a load holds.
+func (t *tx) flushCopies() error {
+	l := t.load
+	for _, c := range []struct {
+		table string
+		cols  []string
+		rows  *[][]any
+	}{
+		{"resource_cidrs", resourceCIDRCopyCols, &l.resourceCIDRs},
+		{"address_history", historyCopyCols, &l.history},
+	} {
+		if len(*c.rows) == 0 {
+			continue
+		}
+		if err := t.copyFrom(c.table, c.cols, *c.rows); err != nil {
+			return withDetail(err)
+		}
+		*c.rows = (*c.rows)[:0]
+	}
+	return nil
+}
+
+// The columns of PutResourceCIDR's and InsertHistory's rows, in order.
+var (
+	resourceCIDRCopyCols = append(splitCols(resourceCIDRCols), "rkey", "family", "lo", "hi")
+	historyCopyCols      = splitCols(historyCols)
+)
+
+func splitCols(list string) []string {
+	var cols []string
+	for _, c := range strings.Split(list, ",") {
+		cols = append(cols, strings.TrimSpace(c))
+	}
+	return cols
 }
 
 // BeginLoad drops the indexes and constraints of the tables a load fills,
@@ -191,6 +244,9 @@ func (t *tx) FinishLoad() error {
 	l := t.load
 	if l == nil {
 		return errors.New("postgres: FinishLoad without BeginLoad")
+	}
+	if err := t.flushCopies(); err != nil {
+		return err
 	}
 	err := t.sendAll(func(b *pgx.Batch) {
 		// Index builds sort in memory up to this much (the server's, for

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Monitoring rows (migration 0007).
@@ -132,12 +133,29 @@ func (t *tx) later(sql string, args ...any) error {
 	return nil
 }
 
+// PutResourceCIDR upserts the row; during a load (BeginLoad) it goes by
+// COPY, a plain insert: the dump holds each key once, and a key twice is
+// refused by the primary key.
 func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 	tags, err := json.Marshal(ipam.NilIfEmpty(r.Tags))
 	if err != nil {
 		return err
 	}
 	lo, hi := blockRange(r.CIDR)
+	args := []any{r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
+		r.AZID, tags, r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
+		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi}
+	if t.load != nil {
+		// The binary COPY takes numeric as pgtype.Numeric, not text.
+		for _, i := range []int{21, 22} {
+			var n pgtype.Numeric
+			if err := n.Scan(args[i]); err != nil {
+				return err
+			}
+			args[i] = n
+		}
+		return t.copyLater(&t.load.resourceCIDRs, args)
+	}
 	return t.later(`INSERT INTO resource_cidrs (`+resourceCIDRCols+`, rkey, family, lo, hi)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22::numeric,$23::numeric)
 		ON CONFLICT (ipam_id, resource_id, cidr) DO UPDATE SET scope_id = excluded.scope_id, owner = excluded.owner,
@@ -146,9 +164,7 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 			management = excluded.management, compliance = excluded.compliance, overlap_count = excluded.overlap_count,
 			covered = excluded.covered, moved = excluded.moved, history_id = excluded.history_id,
 			since = excluded.since, rkey = excluded.rkey, family = excluded.family, lo = excluded.lo, hi = excluded.hi`,
-		r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
-		r.AZID, tags, r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
-		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi)
+		args...)
 }
 
 func (t *tx) BumpOverlaps(ipamID, resourceID string, p netip.Prefix, delta int) (*ipam.ResourceCIDR, error) {
@@ -192,15 +208,19 @@ func (t *tx) DeleteIPAMMonitoring(ipamID string) error {
 const historyCols = `id, ipam_id, scope_id, owner, region, resource_type, resource_id, vpc_id, name, cidr,
 	compliance, overlap, start_ns, end_ns`
 
+// InsertHistory inserts the record; during a load, by COPY.
 func (t *tx) InsertHistory(h *ipam.HistoryRecord) error {
 	var end *int64
 	if !h.End.IsZero() {
 		e := h.End.UnixNano()
 		end = &e
 	}
-	return t.later(`INSERT INTO address_history (`+historyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
-		h.ID, h.IpamID, h.ScopeID, h.OwnerID, h.Region, h.ResourceType, h.ResourceID, h.VpcID, h.Name,
-		h.CIDR.String(), h.Compliance, h.Overlap, h.Start.UnixNano(), end)
+	args := []any{h.ID, h.IpamID, h.ScopeID, h.OwnerID, h.Region, h.ResourceType, h.ResourceID, h.VpcID, h.Name,
+		h.CIDR.String(), h.Compliance, h.Overlap, h.Start.UnixNano(), end}
+	if t.load != nil {
+		return t.copyLater(&t.load.history, args)
+	}
+	return t.later(`INSERT INTO address_history (`+historyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`, args...)
 }
 
 func (t *tx) EndHistory(id string, end time.Time) error {

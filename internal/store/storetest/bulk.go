@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
 )
@@ -227,4 +229,80 @@ func testBulkLoad(t *testing.T, h *harness) {
 		return tx.PutClientToken(tok(7))
 	})
 	h.update(func(tx ipam.Tx) error { return tx.InsertAllocation(newAlloc(p, allocID(p.ID, 1000), "10.1.0.0/24")) })
+}
+
+// testBulkLoadMonitoring: resource CIDRs and address history written during
+// a load (more than one COPY's worth of history on PostgreSQL) read back as
+// written.
+func testBulkLoadMonitoring(t *testing.T, h *harness) {
+	full := rcidr("ipam-1", "scope-a", "vpc-1", "vpc-1", "10.0.0.0/16")
+	full.Name, full.AZID, full.PoolID = "web", "use1-az1", "ipam-pool-1"
+	full.Tags = []ipam.Tag{{Key: "Name", Value: "web"}, {Key: "team", Value: ""}}
+	full.Overlaps, full.Covered, full.Moved = 2, 0.25, true
+	rows := []*ipam.ResourceCIDR{full, rcidr("ipam-1", "scope-a", "subnet-1", "vpc-1", "10.0.1.0/24"),
+		rcidr("ipam-1", "scope-a", "vpc-6", "vpc-6", "fd00:ec2::/56")}
+	var recs []*ipam.HistoryRecord
+	for i := range 5100 {
+		r := &ipam.HistoryRecord{ID: fmt.Sprintf("h%05d", i), IpamID: "ipam-1", ScopeID: "scope-a", OwnerID: "111111111111",
+			Region: "us-east-1", ResourceType: ipam.ResourceVPC, ResourceID: "vpc-1", VpcID: "vpc-1", Name: "web",
+			CIDR: netip.MustParsePrefix("10.0.0.0/16"), Compliance: ipam.Unmanaged, Overlap: ipam.Nonoverlapping,
+			Start: time.Unix(1700000000+int64(i), 5).UTC()}
+		if i%2 == 0 {
+			r.End = r.Start.Add(time.Second)
+		}
+		recs = append(recs, r)
+	}
+	h.update(bulk(func(tx ipam.BulkTx) error {
+		if err := tx.BeginLoad(); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := tx.PutResourceCIDR(r); err != nil {
+				return err
+			}
+		}
+		for _, r := range recs {
+			if err := tx.InsertHistory(r); err != nil {
+				return err
+			}
+		}
+		return tx.FinishLoad()
+	}))
+	h.view(bulk(func(tx ipam.BulkTx) error {
+		got, err := tx.ListResourceCIDRs(ipam.ResourceCIDRQuery{ScopeID: "scope-a", Limit: 10})
+		if err != nil {
+			return err
+		}
+		want := []*ipam.ResourceCIDR{rows[1], rows[0], rows[2]} // resource id order
+		if len(got) != len(want) {
+			t.Fatalf("%d resource CIDRs after a load, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if !equalRow(got[i], want[i]) {
+				t.Errorf("resource CIDR %d after a load:\n got %+v\nwant %+v", i, got[i], want[i])
+			}
+		}
+		var all []*ipam.HistoryRecord
+		for after := ""; ; {
+			page, err := tx.ListAllHistory(after, 1000)
+			if err != nil {
+				return err
+			}
+			all = append(all, page...)
+			if len(page) < 1000 {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		if len(all) != len(recs) {
+			t.Fatalf("%d history records after a load, want %d", len(all), len(recs))
+		}
+		for i, r := range all {
+			w := recs[i]
+			if r.ID != w.ID || !r.Start.Equal(w.Start) || !r.End.Equal(w.End) || r.CIDR != w.CIDR || r.Name != w.Name {
+				t.Fatalf("history record %d after a load: %+v, want %+v", i, r, w)
+			}
+		}
+		return nil
+	}))
 }

@@ -86,6 +86,7 @@ var cases = []testCase{
 	{"Bulk", testBulk},
 	{"BulkVPCs", testBulkVPCs},
 	{"BulkLoad", testBulkLoad},
+	{"BulkLoadMonitoring", testBulkLoadMonitoring},
 	{"Durability", testDurability},
 	{"Closed", testClosed},
 }
