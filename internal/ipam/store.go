@@ -177,8 +177,10 @@ type Tx interface {
 	// them, in key order.
 	ResourceCIDRsOf(resourceID string) ([]*ResourceCIDR, error)
 	// ResourceCIDRsOverlapping returns the scope's blocks that overlap p
-	// (contain it, lie in it or equal it), in any order.
-	ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ResourceCIDR, error)
+	// (contain it, lie in it or equal it), in any order, leaving out those
+	// of VPC outsideVPC ("": none left out). A subnet's own VPC is the
+	// block that overlaps it almost always, and never counts.
+	ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ResourceCIDR, error)
 	// ListResourceCIDRs returns up to q.Limit blocks matching q in key order
 	// after q.After; a query with a PoolID needs no ScopeID.
 	ListResourceCIDRs(q ResourceCIDRQuery) ([]*ResourceCIDR, error)
