@@ -159,6 +159,9 @@ type Tx interface {
 	// SubnetsOverlapping returns the subnets of the VPC with a block that
 	// overlaps p, ascending by the address of that block.
 	SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*Subnet, error)
+	// SubnetBlocksOverlapping is SubnetsOverlapping's blocks alone (those
+	// that overlap p), in address order: no subnet document is read.
+	SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Prefix, error)
 
 	// Monitoring (monitor_types.go, monitor.go). The service keeps the
 	// overlap counts and history spans; a store keeps rows and answers
