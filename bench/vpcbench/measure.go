@@ -18,6 +18,7 @@ type phase struct {
 	lat      harness.Latency
 	cpu      time.Duration // ipamd's CPU time in the phase
 	selfCPU  time.Duration // this process's (the clients') CPU time in the phase
+	dbCPU    time.Duration // every postgres process's CPU time in the phase (0 on SQLite)
 }
 
 func (p phase) rate() float64 { return float64(p.n) / p.elapsed.Seconds() }
@@ -25,6 +26,8 @@ func (p phase) rate() float64 { return float64(p.n) / p.elapsed.Seconds() }
 func (p phase) cpuPerCall() time.Duration { return p.cpu / time.Duration(max(p.n, 1)) }
 
 func (p phase) selfCPUPerCall() time.Duration { return p.selfCPU / time.Duration(max(p.n, 1)) }
+
+func (p phase) dbCPUPerCall() time.Duration { return p.dbCPU / time.Duration(max(p.n, 1)) }
 
 // runN makes total calls fn(client, item) from clients goroutines, each
 // taking the next item, and summarizes them.

@@ -23,11 +23,15 @@ type report struct {
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 
 func printReports(rs []*report) {
-	fmt.Printf("| operation | store | clients | calls | ops/s | p50 | p99 | ipamd CPU per call | clients' CPU per call |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Printf("| operation | store | clients | calls | ops/s | p50 | p99 | ipamd CPU per call | PostgreSQL CPU per call | clients' CPU per call |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rs {
 		for _, p := range r.phases {
-			fmt.Printf("| %s | %s | %d | %d | %.0f | %s | %s | %s | %s |\n", p.op, r.store, r.clients, p.n, p.rate(),
-				harness.Ms(p.lat.P50), harness.Ms(p.lat.P99), harness.Ms(p.cpuPerCall()), harness.Ms(p.selfCPUPerCall()))
+			db := "–"
+			if r.store == "postgres" {
+				db = harness.Ms(p.dbCPUPerCall())
+			}
+			fmt.Printf("| %s | %s | %d | %d | %.0f | %s | %s | %s | %s | %s |\n", p.op, r.store, r.clients, p.n, p.rate(),
+				harness.Ms(p.lat.P50), harness.Ms(p.lat.P99), harness.Ms(p.cpuPerCall()), db, harness.Ms(p.selfCPUPerCall()))
 		}
 	}
 	fmt.Printf("\n| read (one client, client-side) | store | items | calls | p50 | p99 | max | ipamd CPU per call |\n|---|---|---:|---:|---:|---:|---:|---:|\n")

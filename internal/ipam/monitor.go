@@ -473,13 +473,13 @@ func sameRow(a, b *ResourceCIDR) bool {
 // by one statement each (BumpOverlaps): two writers whose own blocks do not
 // overlap may bump a third block's count at the same time.
 func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int, at time.Time) (int, error) {
-	others, err := tx.ResourceCIDRsOverlapping(r.ScopeID, r.CIDR)
+	others, err := tx.ResourceCIDRsOverlapping(r.ScopeID, r.CIDR, r.VpcID)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, x := range others {
-		if !x.monitored() || x.VpcID == r.VpcID || (x.IpamID == r.IpamID && x.Key() == r.Key()) {
+		if !x.monitored() { // r itself and its VPC's blocks are not among them
 			continue
 		}
 		n++

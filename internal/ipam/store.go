@@ -159,6 +159,9 @@ type Tx interface {
 	// SubnetsOverlapping returns the subnets of the VPC with a block that
 	// overlaps p, ascending by the address of that block.
 	SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*Subnet, error)
+	// SubnetBlocksOverlapping is SubnetsOverlapping's blocks alone (those
+	// that overlap p), in address order: no subnet document is read.
+	SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Prefix, error)
 
 	// Monitoring (monitor_types.go, monitor.go). The service keeps the
 	// overlap counts and history spans; a store keeps rows and answers
@@ -177,8 +180,10 @@ type Tx interface {
 	// them, in key order.
 	ResourceCIDRsOf(resourceID string) ([]*ResourceCIDR, error)
 	// ResourceCIDRsOverlapping returns the scope's blocks that overlap p
-	// (contain it, lie in it or equal it), in any order.
-	ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ResourceCIDR, error)
+	// (contain it, lie in it or equal it), in any order, leaving out those
+	// of VPC outsideVPC ("": none left out). A subnet's own VPC is the
+	// block that overlaps it almost always, and never counts.
+	ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ResourceCIDR, error)
 	// ListResourceCIDRs returns up to q.Limit blocks matching q in key order
 	// after q.After; a query with a PoolID needs no ScopeID.
 	ListResourceCIDRs(q ResourceCIDRQuery) ([]*ResourceCIDR, error)

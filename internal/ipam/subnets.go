@@ -237,8 +237,9 @@ func placeSubnetBlock(tx Tx, v *VPC, p netip.Prefix) error {
 }
 
 // subnetPoolAvoid checks that p is a resource planning pool of the VPC (or
-// nested under one) and returns the blocks of the VPC's other subnets, which
-// the pool does not know of: the allocation must go around them.
+// nested under one) and returns the blocks of the VPC's subnets: the ones
+// from other pools or explicit CIDRs are unknown to p, and the allocation
+// must go around them.
 func subnetPoolAvoid(tx Tx, c Caller, v *VPC, p *Pool, family string) ([]netip.Prefix, error) {
 	root := p
 	for root.SourceResource == nil && root.SourcePoolID != "" {
@@ -251,22 +252,19 @@ func subnetPoolAvoid(tx Tx, c Caller, v *VPC, p *Pool, family string) ([]netip.P
 	if err := checkSubnetPool(p, family, v.ID, root); err != nil {
 		return nil, err
 	}
+	// Every subnet block of the VPC, p's own among them: those are p's
+	// allocations already, so avoiding them changes nothing, and no
+	// subnet document need be read to tell them apart.
 	var avoid []netip.Prefix
 	for _, b := range v.CIDRs {
 		if b.IPv6() != (family == "ipv6") {
 			continue
 		}
-		others, err := tx.SubnetsOverlapping(v.ID, b.CIDR)
+		blocks, err := tx.SubnetBlocksOverlapping(v.ID, b.CIDR)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range others {
-			for _, q := range o.Prefixes() {
-				if q.Addr().Is6() == (family == "ipv6") && o.PoolID != p.ID && (o.IPv6 == nil || o.IPv6.PoolID != p.ID) {
-					avoid = append(avoid, q)
-				}
-			}
-		}
+		avoid = append(avoid, blocks...)
 	}
 	return avoid, nil
 }

@@ -79,11 +79,12 @@ func (t *tx) ResourceCIDRsOf(resourceID string) ([]*ipam.ResourceCIDR, error) {
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs WHERE resource_id = $1 ORDER BY ipam_id, rkey`, resourceID)
 }
 
-func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
+func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ipam.ResourceCIDR, error) {
 	lo, hi := blockRange(p)
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
-		WHERE scope_id = $1 AND family = $2 AND numrange(lo, hi, '[]') && numrange($3::numeric, $4::numeric, '[]')`,
-		scopeID, family(p), lo, hi)
+		WHERE scope_id = $1 AND family = $2 AND numrange(lo, hi, '[]') && numrange($3::numeric, $4::numeric, '[]')
+		AND vpc_id <> $5`,
+		scopeID, family(p), lo, hi, outsideVPC)
 }
 
 func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {

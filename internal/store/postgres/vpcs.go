@@ -269,6 +269,22 @@ func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 	return listResources(t, vpcdoc.Subnet, query, args...)
 }
 
+func (t *tx) SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Prefix, error) {
+	lo, hi := blockRange(p)
+	var out []netip.Prefix
+	err := t.query(`SELECT b.cidr FROM subnet_blocks b
+		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+		ORDER BY b.lo`, []any{vpcID, lo, hi, family(p)}, func(rows pgx.Rows) error {
+		var b netip.Prefix
+		if err := rows.Scan(&b); err != nil {
+			return err
+		}
+		out = append(out, b)
+		return nil
+	})
+	return out, err
+}
+
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
 	lo, hi := blockRange(p)
 	return listResources(t, vpcdoc.Subnet, subnetsOverlappingSQL, vpcID, lo, hi, family(p))

@@ -66,12 +66,12 @@ func (t *tx) ResourceCIDRsOf(resourceID string) ([]*ipam.ResourceCIDR, error) {
 // blocks that start inside p (a range), and those that start at one of p's
 // shorter networks (a probe each), of which the ones that reach p contain
 // it.
-func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
+func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ipam.ResourceCIDR, error) {
 	p = p.Masked()
 	fam, first, last := blockKey(p)
 	outer := ipam.EnclosingPrefixes(p)
-	args := make([]any, 0, 4+len(outer))
-	args = append(args, scopeID, fam, first, last)
+	args := make([]any, 0, 5+len(outer))
+	args = append(args, scopeID, fam, first, last, outsideVPC)
 	starts := map[netip.Addr]bool{}
 	for _, q := range outer {
 		if a := q.Addr(); !starts[a] && a != p.Addr() {
@@ -82,10 +82,10 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix) ([]*ipam.R
 	}
 	// Two index searches; an OR of them would scan the scope.
 	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
-		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4`
-	if n := len(args) - 4; n > 0 {
+		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4 AND vpc_id <> ?5`
+	if n := len(args) - 5; n > 0 {
 		query += ` UNION ALL SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
-		WHERE scope_id = ?1 AND family = ?2 AND first IN (` + numbered(5, n) + `)`
+		WHERE scope_id = ?1 AND family = ?2 AND first IN (` + numbered(6, n) + `) AND vpc_id <> ?5`
 	}
 	rows, err := t.resourceCIDRs(query, args...)
 	if err != nil {

@@ -147,7 +147,11 @@ func OpenWith(dir string, o Options) (*Store, error) {
 }
 
 // writerCacheSize is the write connection's page cache (negative: KiB).
-const writerCacheSize = -65536
+// Not larger: a commit that follows the checkpointer's work walks the whole
+// cache's hash table (pcache1TruncateUnsafe), and at 64 MiB that walk was a
+// tenth of ipamd's CPU in vpcbench's CreateSubnet phase; at 16 MiB both
+// CreateSubnet and apibench ran faster (docs/benchmarks.md).
+const writerCacheSize = -16384
 
 var errClosed = fmt.Errorf("%w: sqlite store is closed", ipam.ErrUnavailable)
 

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"net/netip"
@@ -265,6 +266,51 @@ func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) {
 func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 	query, args := idQuery("subnets", q, true)
 	return listResources(t, q, query, args, vpcdoc.Subnet)
+}
+
+func (t *tx) SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Prefix, error) {
+	rows, err := t.query(`SELECT b.first, b.last FROM subnet_blocks b WHERE `+overlappingSQL, overlappingArgs(vpcID, p, 0)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	fam, _, _ := blockKey(p)
+	var out []netip.Prefix
+	for rows.Next() {
+		var first, last []byte
+		if err := rows.Scan(&first, &last); err != nil {
+			return nil, mapErr(err)
+		}
+		b, ok := blockOf(fam, first, last)
+		if !ok {
+			return nil, fmt.Errorf("sqlite: subnet block %x-%x of VPC %s is no prefix", first, last, vpcID)
+		}
+		out = append(out, b)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// blockOf is blockKey's inverse: the prefix of the family from first to
+// last.
+func blockOf(family int, first, last []byte) (netip.Prefix, bool) {
+	a, ok := netip.AddrFromSlice(first)
+	if !ok || len(last) != 16 {
+		return netip.Prefix{}, false
+	}
+	bits := 0 // of the 128, the leading ones first and last share
+	for bits < 128 && (first[bits/8]^last[bits/8])&(0x80>>(bits%8)) == 0 {
+		bits++
+	}
+	if !bytes.Equal(lastAddr(first, bits), last) || netip.PrefixFrom(a, bits).Masked().Addr() != a {
+		return netip.Prefix{}, false
+	}
+	if family == 4 {
+		if !a.Is4In6() || bits < 96 {
+			return netip.Prefix{}, false
+		}
+		return netip.PrefixFrom(a.Unmap(), bits-96), true
+	}
+	return netip.PrefixFrom(a, bits), true
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {

@@ -17,7 +17,8 @@ import (
 //     empty tags as nil) and replaces the row with the same (IpamID,
 //     ResourceID, CIDR); rows of two IPAMs for one block are two rows.
 //   - ResourceCIDRsOverlapping finds, in the scope and family only, the
-//     blocks that contain p, lie in it or equal it, each once.
+//     blocks that contain p, lie in it or equal it, each once, leaving out
+//     the blocks of the VPC it is told to.
 //   - ListResourceCIDRs pages in key order (resource id, then CIDR).
 //   - AddCoverage reaches only the VPC's blocks that contain p.
 //   - AddressHistory matches the CIDR exactly and the window inclusively
@@ -84,24 +85,27 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 			t.Fatalf("empty tags read back as %#v", got[1].Tags)
 		}
 		for _, c := range []struct {
-			p    string
-			want []string
+			p, outside string
+			want       []string
 		}{
-			{"10.0.1.0/24", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
-			{"10.0.0.0/16", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
-			{"10.0.0.0/20", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
-			{"10.0.16.0/20", []string{"ipam-1:vpc-1 10.0.0.0/16"}},
-			{"10.2.0.0/16", nil},
-			{"fd00::/64", []string{"ipam-1:vpc-5 fd00::/56"}},
+			{"10.0.1.0/24", "", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.1.0/24", "vpc-1", []string{"ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.1.0/24", "vpc-2", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:vpc-1 10.0.0.0/16"}},
+			{"10.0.0.0/16", "vpc-9", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.0.0/16", "", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.0.0/20", "", []string{"ipam-1:subnet-1 10.0.1.0/24", "ipam-1:subnet-2 10.0.2.0/24", "ipam-1:vpc-1 10.0.0.0/16", "ipam-1:vpc-2 10.0.0.0/20"}},
+			{"10.0.16.0/20", "", []string{"ipam-1:vpc-1 10.0.0.0/16"}},
+			{"10.2.0.0/16", "", nil},
+			{"fd00::/64", "", []string{"ipam-1:vpc-5 fd00::/56"}},
 		} {
-			got, err := tx.ResourceCIDRsOverlapping("scope-a", netip.MustParsePrefix(c.p))
+			got, err := tx.ResourceCIDRsOverlapping("scope-a", netip.MustParsePrefix(c.p), c.outside)
 			if err != nil {
 				return err
 			}
 			keys := keysOf(got)
 			slices.Sort(keys)
 			if !slices.Equal(keys, c.want) {
-				t.Fatalf("ResourceCIDRsOverlapping(%s):\n got  %q\n want %q", c.p, keys, c.want)
+				t.Fatalf("ResourceCIDRsOverlapping(%s, outside %q):\n got  %q\n want %q", c.p, c.outside, keys, c.want)
 			}
 		}
 		var paged []string

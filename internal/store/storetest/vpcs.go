@@ -290,6 +290,21 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 			if equal(t, "ids of SubnetsOverlapping "+vpcID+" "+p, gotIDs, wantIDs) && len(want) > 0 {
 				equal(t, "SubnetsOverlapping "+vpcID+" "+p, got[0], normSubnet(want[0]))
 			}
+			// The same subnets' blocks of p's family, in address order.
+			pp := netip.MustParsePrefix(p)
+			var wantBlocks []netip.Prefix
+			for _, s := range want {
+				for _, q := range s.Prefixes() {
+					if q.Addr().Is4() == pp.Addr().Is4() && q.Overlaps(pp) {
+						wantBlocks = append(wantBlocks, q)
+					}
+				}
+			}
+			blocks, err := tx.SubnetBlocksOverlapping(vpcID, pp)
+			if err != nil {
+				return err
+			}
+			equal(t, "SubnetBlocksOverlapping "+vpcID+" "+p, blocks, wantBlocks)
 			return nil
 		})
 	}
