@@ -113,8 +113,12 @@ func (w *world) measured(op string, total int, fn func(c *ec2.Client, item int) 
 	p := runN(op, w.c.clients, total, func(cl, i int) error { return fn(w.clients[cl], i) })
 	p.cpu, p.selfCPU, p.dbCPU = w.cpu()-cpu0, selfCPU()-self0, w.dbCPU()-db0
 	w.r.phases = append(w.r.phases, p)
-	fmt.Fprintf(os.Stderr, "%s: %s: %d in %v (%.0f/s, ipamd CPU %s per call, PostgreSQL CPU %s)\n", w.store, op, p.n,
-		p.elapsed.Round(time.Millisecond), p.rate(), harness.Ms(p.cpuPerCall()), harness.Ms(p.dbCPUPerCall()))
+	db := ""
+	if w.store == "postgres" {
+		db = ", PostgreSQL CPU " + harness.Ms(p.dbCPUPerCall())
+	}
+	fmt.Fprintf(os.Stderr, "%s: %s: %d in %v (%.0f/s, ipamd CPU %s per call%s)\n", w.store, op, p.n,
+		p.elapsed.Round(time.Millisecond), p.rate(), harness.Ms(p.cpuPerCall()), db)
 	if p.errs > 0 {
 		return fmt.Errorf("%s: %d errors, the first: %w", op, p.errs, p.firstErr)
 	}

@@ -19,6 +19,9 @@ import (
 type Store struct {
 	pool     *pgxpool.Pool
 	maxConns int
+
+	stopAnalyze context.CancelFunc // stops analyzeLoop, also mid-ANALYZE
+	analyzeDone chan struct{}      // closed when analyzeLoop returns
 }
 
 var _ ipam.Store = (*Store)(nil)
@@ -65,7 +68,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 }
 
 func newStore(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, maxConns: int(pool.Config().MaxConns)}
+	ctx, stop := context.WithCancel(context.Background())
+	s := &Store{pool: pool, maxConns: int(pool.Config().MaxConns), stopAnalyze: stop, analyzeDone: make(chan struct{})}
+	go s.analyzeLoop(ctx, s.analyzeDone)
+	return s
 }
 
 // Pool is the underlying connection pool, for tests and operational tools.
@@ -73,6 +79,8 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Close closes every connection; calls after it fail with ErrUnavailable.
 func (s *Store) Close() error {
+	s.stopAnalyze()
+	<-s.analyzeDone
 	s.pool.Close()
 	return nil
 }
