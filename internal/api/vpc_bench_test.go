@@ -19,10 +19,10 @@ import (
 )
 
 // pageVPCs and pageSubnetsPerVPC size the store the VPC page benchmarks
-// read: enough rows for 1,000-item pages from the middle.
+// read: issue 11's scale, 10,000 VPCs and 100,000 subnets.
 const (
-	pageVPCs          = 3000
-	pageSubnetsPerVPC = 3
+	pageVPCs          = 10000
+	pageSubnetsPerVPC = 10
 )
 
 // benchVPC and benchSubnet are shaped as CreateVpc and CreateSubnet from
