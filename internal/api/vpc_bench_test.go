@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -115,20 +114,8 @@ func BenchmarkVPCPages(b *testing.B) {
 	for _, action := range []string{"DescribeVpcs", "DescribeSubnets"} {
 		b.Run(action+"/page=1000", func(b *testing.B) {
 			form := second(action)
-			body := form.Encode()
-			b.ReportAllocs()
 			cpu := cpuTime()
-			for b.Loop() {
-				b.StopTimer()
-				f, _ := url.ParseQuery(body)
-				r := signedRequest(b, f)
-				w := httptest.NewRecorder()
-				b.StartTimer()
-				h.ServeHTTP(w, r)
-				if w.Code != http.StatusOK {
-					b.Fatalf("HTTP %d: %s", w.Code, w.Body.String())
-				}
-			}
+			benchServe(b, h, form)
 			b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 		})
 	}

@@ -41,9 +41,9 @@ func listDocs[T any](t *tx, query string, args ...any) ([]*T, error) {
 // listDocsOnce is listDocs for a query of a shape seldom run again (an IN
 // list of one length): it is not kept prepared.
 func listDocsOnce[T any](t *tx, query string, args ...any) ([]*T, error) {
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	rows, err := t.queryOnce(query, args...)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
 	return scanDocs[T](rows)
 }

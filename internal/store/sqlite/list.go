@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
 	"net/netip"
 	"strings"
 
@@ -22,15 +21,11 @@ func (t *tx) ListAllocations(q ipam.AllocationQuery) ([]*ipam.Allocation, error)
 		return nil, nil
 	}
 	query, args := listQuery(q, nets)
-	var err error
-	var rows *sql.Rows
+	run := t.queryOnce
 	if len(q.IDs)+len(q.ResourceIDs)+len(q.ResourceTypes)+len(q.CIDRs)+len(q.Descriptions) == 0 {
-		// The paging hot path has a handful of shapes: keep them prepared.
-		rows, err = t.query(query, args...)
-	} else {
-		rows, err = t.tx.QueryContext(t.ctx, query, args...)
-		err = mapErr(err)
+		run = t.query // the paging hot path has a handful of shapes: keep them prepared
 	}
+	rows, err := run(query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,13 @@ func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
 	return r, mapErr(err)
 }
 
+// queryOnce runs a query of a shape seldom run again (an IN list of the
+// caller's length) without keeping it prepared.
+func (t *tx) queryOnce(query string, args ...any) (*sql.Rows, error) {
+	r, err := t.tx.QueryContext(t.ctx, query, args...)
+	return r, mapErr(err)
+}
+
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
 	s, err := t.stmt(query)
 	if err != nil {

@@ -124,14 +124,11 @@ func idQuery(table string, q ipam.ResourceQuery, byVPC bool) (string, []any) {
 // listResources runs an idQuery: kept prepared when it has no IN list (the
 // paging hot path), prepared afresh otherwise.
 func listResources[T any](t *tx, q ipam.ResourceQuery, query string, args []any, decode func(string, *T) error) ([]*T, error) {
-	var rows *sql.Rows
-	var err error
+	run := t.queryOnce
 	if len(q.IDs) == 0 && len(q.VpcIDs) == 0 {
-		rows, err = t.query(query, args...)
-	} else {
-		rows, err = t.tx.QueryContext(t.ctx, query, args...)
-		err = mapErr(err)
+		run = t.query
 	}
+	rows, err := run(query, args...)
 	if err != nil {
 		return nil, err
 	}
