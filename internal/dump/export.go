@@ -218,6 +218,6 @@ func exportMonitoring(tx ipam.BulkTx, w *writer) error {
 		if len(recs) < page {
 			return nil
 		}
-		after = recs[len(recs)-1].ID
+		after = ipam.HistoryCursor(recs[len(recs)-1])
 	}
 }

@@ -1,5 +1,7 @@
 package ipam
 
+import "strings"
+
 // BulkTx is what moving a whole store needs beyond Tx (internal/dump's
 // export and import): every account's rows, and inserts many rows at once.
 // Every store's Tx implements it; storetest pins it on each.
@@ -14,7 +16,9 @@ type BulkTx interface {
 	ListAllVPCs() ([]*VPC, error)
 	ListAllSubnets() ([]*Subnet, error)
 	// ListAllHistory returns up to limit address history records of every
-	// account with ids greater than after, ascending by id.
+	// account after the cursor after ("" for the first page), ascending by
+	// scope, CIDR (as text) and id: the order of a record's key
+	// (HistoryCursor) on every store.
 	ListAllHistory(after string, limit int) ([]*HistoryRecord, error)
 	// ListAllClientTokens returns up to limit client-token records of every
 	// account after the cursor after ("" for the first page), in an order of
@@ -40,4 +44,18 @@ type BulkTx interface {
 	// FinishLoad that succeeded after its last insert.
 	BeginLoad() error
 	FinishLoad() error
+}
+
+// HistoryCursor is the ListAllHistory cursor of record h: its scope, CIDR
+// and id, which sort in that order.
+func HistoryCursor(h *HistoryRecord) string {
+	return h.ScopeID + " " + h.CIDR.String() + " " + h.ID
+}
+
+// SplitHistoryCursor returns the scope, CIDR text and id of a cursor
+// ("", "", "" for the first page).
+func SplitHistoryCursor(c string) (scope, cidr, id string) {
+	scope, rest, _ := strings.Cut(c, " ")
+	cidr, id, _ = strings.Cut(rest, " ")
+	return scope, cidr, id
 }

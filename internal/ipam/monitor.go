@@ -52,8 +52,32 @@ type touched struct {
 	id, owner string
 	vpc       *VPC
 	subnet    *Subnet
-	created   bool // no rows yet
+	vpcID     string // its VPC when neither vpc nor subnet says (deleted)
+	created   bool   // no rows yet
 	deleted   bool
+}
+
+// vpcOf is the VPC a resource's rows are found through (Tx.ResourceCIDRsOf).
+func (t *touched) vpcOf() string {
+	switch {
+	case t.vpc != nil:
+		return t.vpc.ID
+	case t.subnet != nil && t.subnet.VpcID != "":
+		return t.subnet.VpcID
+	}
+	return t.vpcID
+}
+
+// rowsOf reads the rows the resource has now.
+func (t *touched) rowsOf(tx Tx) ([]*ResourceCIDR, error) {
+	if t.created {
+		return nil, nil
+	}
+	vpc := t.vpcOf()
+	if vpc == "" {
+		return nil, fmt.Errorf("ipam: monitoring sync of %s without its VPC", t.id)
+	}
+	return tx.ResourceCIDRsOf(vpc, t.id)
 }
 
 func (m *monitorState) reset() { *m = monitorState{} }
@@ -95,7 +119,8 @@ func (w watchTx) DeleteVPC(id string) error {
 	if err := w.Tx.DeleteVPC(id); err != nil {
 		return err
 	}
-	w.m.touch(id, "").deleted = true
+	t := w.m.touch(id, "")
+	t.deleted, t.vpcID = true, id
 	return nil
 }
 
@@ -121,7 +146,7 @@ func (w watchTx) DeleteSubnet(id string) error {
 		return err
 	}
 	t := w.m.touch(id, "")
-	t.deleted, t.subnet = true, &Subnet{ID: id}
+	t.deleted, t.subnet = true, &Subnet{ID: id, VpcID: t.vpcID}
 	return nil
 }
 
@@ -210,12 +235,9 @@ func (o *op) syncMonitoring(tx Tx, at time.Time) error {
 	var locks []SpaceLock
 	for _, id := range m.order {
 		t := m.resources[id]
-		var cur []*ResourceCIDR
-		if !t.created {
-			var err error
-			if cur, err = tx.ResourceCIDRsOf(id); err != nil {
-				return err
-			}
+		cur, err := t.rowsOf(tx)
+		if err != nil {
+			return err
 		}
 		rows, err := o.desiredRows(tx, t, cur)
 		if err != nil {
@@ -233,12 +255,9 @@ func (o *op) syncMonitoring(tx Tx, at time.Time) error {
 	}
 	for _, id := range m.order {
 		t := m.resources[id]
-		var cur []*ResourceCIDR
-		if !t.created {
-			var err error
-			if cur, err = tx.ResourceCIDRsOf(id); err != nil {
-				return err
-			}
+		cur, err := t.rowsOf(tx)
+		if err != nil {
+			return err
 		}
 		if err := o.applyCoverage(tx, t, cur); err != nil {
 			return err
@@ -283,7 +302,7 @@ func (o *op) noteResyncs(tx Tx) error {
 			return err
 		}
 		for _, r := range rows {
-			if err := o.noteResource(tx, r.OwnerID, r.ResourceType, r.ResourceID); err != nil {
+			if err := o.noteResource(tx, r); err != nil {
 				return err
 			}
 		}
@@ -298,7 +317,7 @@ func (o *op) noteResyncs(tx Tx) error {
 			return err
 		}
 		for _, r := range rows {
-			if err := o.noteResource(tx, r.OwnerID, r.ResourceType, r.ResourceID); err != nil {
+			if err := o.noteResource(tx, r); err != nil {
 				return err
 			}
 		}
@@ -307,14 +326,18 @@ func (o *op) noteResyncs(tx Tx) error {
 	return nil
 }
 
-// noteResource adds an existing resource to the sync.
-func (o *op) noteResource(tx Tx, owner, typ, id string) error {
+// noteResource adds the resource of row r to the sync.
+func (o *op) noteResource(tx Tx, r *ResourceCIDR) error {
+	owner, id := r.OwnerID, r.ResourceID
 	t := o.mon.touch(id, owner)
+	if t.vpcID == "" {
+		t.vpcID = r.VpcID
+	}
 	if t.vpc != nil || t.subnet != nil || t.deleted {
 		return nil
 	}
 	var err error
-	if typ == ResourceVPC {
+	if r.ResourceType == ResourceVPC {
 		t.vpc, err = tx.GetVPC(owner, id)
 	} else {
 		t.subnet, err = tx.GetSubnet(owner, id)
@@ -426,7 +449,7 @@ func (o *op) removeRow(tx Tx, r *ResourceCIDR, at time.Time) error {
 	if err := o.endSpan(tx, r, at); err != nil {
 		return err
 	}
-	return tx.DeleteResourceCIDR(r.IpamID, r.ResourceID, r.CIDR)
+	return tx.DeleteResourceCIDR(r)
 }
 
 func (o *op) changeRow(tx Tx, c, w *ResourceCIDR, at time.Time) error {
@@ -457,6 +480,13 @@ func (o *op) changeRow(tx Tx, c, w *ResourceCIDR, at time.Time) error {
 	if sameRow(c, w) {
 		return nil
 	}
+	if c.ScopeID != w.ScopeID {
+		// A row's key includes its scope on some stores: the move is a
+		// delete and an insert.
+		if err := tx.DeleteResourceCIDR(c); err != nil {
+			return err
+		}
+	}
 	return tx.PutResourceCIDR(w)
 }
 
@@ -483,7 +513,7 @@ func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int, at time.Time) (int, e
 			continue
 		}
 		n++
-		now, err := tx.BumpOverlaps(x.IpamID, x.ResourceID, x.CIDR, delta)
+		now, err := tx.BumpOverlaps(x, delta)
 		if err != nil {
 			return 0, err
 		}
@@ -498,7 +528,7 @@ func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int, at time.Time) (int, e
 		if err := o.openSpan(tx, now, at); err != nil {
 			return 0, err
 		}
-		if err := tx.SetSpan(now.IpamID, now.ResourceID, now.CIDR, now.HistoryID, now.Since); err != nil {
+		if err := tx.SetSpan(now); err != nil {
 			return 0, err
 		}
 	}
@@ -533,9 +563,9 @@ func (o *op) endSpan(tx Tx, r *ResourceCIDR, at time.Time) error {
 	r.HistoryID = ""
 	if o.mon.opened[id] {
 		delete(o.mon.opened, id)
-		return tx.DeleteHistory(id)
+		return tx.DeleteHistory(r.ScopeID, r.CIDR, id)
 	}
-	return tx.EndHistory(id, at)
+	return tx.EndHistory(r.ScopeID, r.CIDR, id, at)
 }
 
 // desiredRows are the rows a resource should have: one per block per IPAM

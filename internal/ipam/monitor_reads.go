@@ -160,7 +160,7 @@ func (s *Service) ModifyIpamResourceCidr(ctx context.Context, c Caller, in Modif
 	if err != nil {
 		return nil, err
 	}
-	var ipamID string
+	var ipamID, vpcID string
 	err = s.update(ctx, func(tx Tx, o *op) error {
 		cur, err := s.getScope(tx, c, in.CurrentScopeID)
 		if err != nil {
@@ -197,14 +197,15 @@ func (s *Service) ModifyIpamResourceCidr(ctx context.Context, c Caller, in Modif
 			o.mon.edits = map[string]rowEdit{}
 		}
 		o.mon.edits[r.IpamID+" "+r.Key()] = edit
-		return o.noteResource(tx, c.AccountID, r.ResourceType, r.ResourceID)
+		vpcID = r.VpcID
+		return o.noteResource(tx, r)
 	})
 	if err != nil {
 		return nil, err
 	}
 	var out *ResourceCIDR
 	err = s.view(ctx, func(tx Tx) error {
-		rows, err := tx.ResourceCIDRsOf(in.ResourceID)
+		rows, err := tx.ResourceCIDRsOf(vpcID, in.ResourceID)
 		if err != nil {
 			return err
 		}

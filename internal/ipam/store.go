@@ -176,9 +176,10 @@ type Tx interface {
 	// ways. The service asks for all of a transaction's locks in one call,
 	// after every other lock.
 	LockResourceSpace(locks []SpaceLock) error
-	// ResourceCIDRsOf returns the resource's blocks as every IPAM monitors
-	// them, in key order.
-	ResourceCIDRsOf(resourceID string) ([]*ResourceCIDR, error)
+	// ResourceCIDRsOf returns the blocks of a VPC (resourceID = vpcID) or
+	// of one of its subnets as every IPAM monitors them, in key order. The
+	// VPC is part of the key so a store can find them through its VPC index.
+	ResourceCIDRsOf(vpcID, resourceID string) ([]*ResourceCIDR, error)
 	// ResourceCIDRsOverlapping returns the scope's blocks that overlap p
 	// (contain it, lie in it or equal it), in any order, leaving out those
 	// of VPC outsideVPC ("": none left out). A subnet's own VPC is the
@@ -192,21 +193,24 @@ type Tx interface {
 	// BumpOverlaps adds delta to a block's overlap count (never below 0)
 	// in one statement, so that writers holding different resource-space
 	// locks never lose each other's changes, and returns the row as it now
-	// is; ErrNotFound if there is none.
-	BumpOverlaps(ipamID, resourceID string, p netip.Prefix, delta int) (*ResourceCIDR, error)
-	// SetSpan sets a block's open history record and when it began.
-	SetSpan(ipamID, resourceID string, p netip.Prefix, historyID string, since time.Time) error
-	DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error
+	// is; ErrNotFound if there is none. Here and below a row is named by
+	// a ResourceCIDR as read: its scope, IPAM, resource and CIDR.
+	BumpOverlaps(r *ResourceCIDR, delta int) (*ResourceCIDR, error)
+	// SetSpan stores r's open history record (HistoryID) and when it began
+	// (Since).
+	SetSpan(r *ResourceCIDR) error
+	DeleteResourceCIDR(r *ResourceCIDR) error
 	// AddCoverage adds delta to Covered of the VPC's blocks that contain p,
 	// in every IPAM.
 	AddCoverage(vpcID string, p netip.Prefix, delta float64) error
 	// DeleteIPAMMonitoring drops the IPAM's blocks and history.
 	DeleteIPAMMonitoring(ipamID string) error
 	InsertHistory(h *HistoryRecord) error
-	// EndHistory sets the end of a record's span.
-	EndHistory(id string, end time.Time) error
+	// EndHistory sets the end of a record's span. A record is named by its
+	// scope, CIDR and id, the key a store may order it by.
+	EndHistory(scopeID string, cidr netip.Prefix, id string, end time.Time) error
 	// DeleteHistory drops a record (a span that ended where it began).
-	DeleteHistory(id string) error
+	DeleteHistory(scopeID string, cidr netip.Prefix, id string) error
 	// AddressHistory returns up to q.Limit records matching q after q.After.
 	AddressHistory(q HistoryQuery) ([]*HistoryRecord, error)
 	// PruneHistory drops up to limit records that ended before before, and

@@ -313,6 +313,8 @@ func (s *Service) DeleteSubnet(ctx context.Context, c Caller, in DeleteSubnetInp
 		}
 		// Blocks never change, so the unlocked read is still right; a
 		// concurrent delete of the same subnet makes this one not find it.
+		// Its monitoring rows are found through its VPC.
+		o.mon.touch(sn.ID, sn.OwnerID).vpcID = sn.VpcID
 		if err := tx.DeleteSubnet(sn.ID); err != nil {
 			return notFoundAs(err, subnetNotFound(sn.ID))
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -226,6 +227,10 @@ func listQuery(q ipam.AllocationQuery) (sql string, args []any, ok bool) {
 			or = append(or, "description = "+arg(d))
 		}
 		where = append(where, "("+strings.Join(or, " OR ")+")")
+		if !slices.Contains(q.Descriptions, "") {
+			// lets the planner use the partial index (migration 0009)
+			where = append(where, "description <> ''")
+		}
 	}
 	if nets, none := q.NetworkCIDRs(); none {
 		return "", nil, false

@@ -75,7 +75,8 @@ func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, err
 	return out, err
 }
 
-func (t *tx) ResourceCIDRsOf(resourceID string) ([]*ipam.ResourceCIDR, error) {
+// ResourceCIDRsOf finds the rows by the resource index (the VPC is not needed).
+func (t *tx) ResourceCIDRsOf(_, resourceID string) ([]*ipam.ResourceCIDR, error) {
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs WHERE resource_id = $1 ORDER BY ipam_id, rkey`, resourceID)
 }
 
@@ -168,25 +169,27 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 		args...)
 }
 
-func (t *tx) BumpOverlaps(ipamID, resourceID string, p netip.Prefix, delta int) (*ipam.ResourceCIDR, error) {
+// A row is found by its primary key (ipam_id, resource_id, cidr).
+
+func (t *tx) BumpOverlaps(r *ipam.ResourceCIDR, delta int) (*ipam.ResourceCIDR, error) {
 	rows, err := t.resourceCIDRs(`UPDATE resource_cidrs SET overlap_count = greatest(0, overlap_count + $1)
-		WHERE ipam_id = $2 AND resource_id = $3 AND cidr = $4 RETURNING `+resourceCIDRCols, delta, ipamID, resourceID, p.String())
+		WHERE ipam_id = $2 AND resource_id = $3 AND cidr = $4 RETURNING `+resourceCIDRCols, delta, r.IpamID, r.ResourceID, r.CIDR.String())
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("resource cidr %s %s: %w", resourceID, p, ipam.ErrNotFound)
+		return nil, fmt.Errorf("resource cidr %s %s: %w", r.ResourceID, r.CIDR, ipam.ErrNotFound)
 	}
 	return rows[0], nil
 }
 
-func (t *tx) SetSpan(ipamID, resourceID string, p netip.Prefix, historyID string, since time.Time) error {
+func (t *tx) SetSpan(r *ipam.ResourceCIDR) error {
 	return t.later(`UPDATE resource_cidrs SET history_id = $1, since = $2 WHERE ipam_id = $3 AND resource_id = $4 AND cidr = $5`,
-		historyID, since.UnixNano(), ipamID, resourceID, p.String())
+		r.HistoryID, r.Since.UnixNano(), r.IpamID, r.ResourceID, r.CIDR.String())
 }
 
-func (t *tx) DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error {
-	return t.later(`DELETE FROM resource_cidrs WHERE ipam_id = $1 AND resource_id = $2 AND cidr = $3`, ipamID, resourceID, p.String())
+func (t *tx) DeleteResourceCIDR(r *ipam.ResourceCIDR) error {
+	return t.later(`DELETE FROM resource_cidrs WHERE ipam_id = $1 AND resource_id = $2 AND cidr = $3`, r.IpamID, r.ResourceID, r.CIDR.String())
 }
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
@@ -224,16 +227,21 @@ func (t *tx) InsertHistory(h *ipam.HistoryRecord) error {
 	return t.later(`INSERT INTO address_history (`+historyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`, args...)
 }
 
-func (t *tx) EndHistory(id string, end time.Time) error {
+// A record is found by its primary key, the id.
+
+func (t *tx) EndHistory(_ string, _ netip.Prefix, id string, end time.Time) error {
 	return t.later(`UPDATE address_history SET end_ns = $1 WHERE id = $2`, end.UnixNano(), id)
 }
 
-func (t *tx) DeleteHistory(id string) error {
+func (t *tx) DeleteHistory(_ string, _ netip.Prefix, id string) error {
 	return t.later(`DELETE FROM address_history WHERE id = $1`, id)
 }
 
+// ListAllHistory walks address_history_cidr, in the order of ipam.HistoryCursor.
 func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
-	return t.history(`SELECT `+historyCols+` FROM address_history WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	scope, cidr, id := ipam.SplitHistoryCursor(after)
+	return t.history(`SELECT `+historyCols+` FROM address_history WHERE (scope_id, cidr, id) > ($1, $2, $3)
+		ORDER BY scope_id, cidr, id LIMIT $4`, scope, cidr, id, limit)
 }
 
 func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) {

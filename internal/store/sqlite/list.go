@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -57,8 +58,9 @@ func listQuery(q ipam.AllocationQuery, nets []netip.Prefix) (string, []any) {
 		b.WriteString(`INDEXED BY sqlite_autoindex_allocations_1 `) // the primary key
 	case len(q.ResourceIDs) > 0:
 		b.WriteString(`INDEXED BY allocations_resource `)
-	case len(q.Descriptions) > 0 && len(q.CIDRs) == 0 && q.PoolID != "":
-		// One value reads its rows in listing order, cursor included.
+	case describedOnly(q) && len(q.CIDRs) == 0 && q.PoolID != "":
+		// One value reads its rows in listing order, cursor included. The
+		// index holds only non-empty descriptions (migration 0009).
 		b.WriteString(`INDEXED BY allocations_description `)
 	}
 	b.WriteString(`WHERE `)
@@ -75,6 +77,9 @@ func listQuery(q ipam.AllocationQuery, nets []netip.Prefix) (string, []any) {
 	args = inList(&b, args, "resource_id", q.ResourceIDs)
 	args = inList(&b, args, "resource_type", q.ResourceTypes)
 	args = inList(&b, args, "description", q.Descriptions)
+	if describedOnly(q) {
+		b.WriteString(` AND description <> ''`)
+	}
 	if len(nets) > 0 {
 		if !byPool {
 			// Lets the (pool_id, addr, bits) index probe each of the
@@ -113,6 +118,12 @@ func listQuery(q ipam.AllocationQuery, nets []netip.Prefix) (string, []any) {
 	}
 	args = append(args, limit)
 	return b.String(), args
+}
+
+// describedOnly reports whether q's description filter matches only
+// allocations that have one.
+func describedOnly(q ipam.AllocationQuery) bool {
+	return len(q.Descriptions) > 0 && !slices.Contains(q.Descriptions, "")
 }
 
 func sep(b *strings.Builder, i int) {

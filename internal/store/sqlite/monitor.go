@@ -58,9 +58,18 @@ func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, err
 	return scanResourceCIDRs(rows)
 }
 
-func (t *tx) ResourceCIDRsOf(resourceID string) ([]*ipam.ResourceCIDR, error) {
-	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs WHERE resource_id = ? ORDER BY ipam_id, rkey`, resourceID)
+// ResourceCIDRsOf reads the resource's rows through resource_cidrs_vpc:
+// its keys start with the resource id (migration 0009 dropped the index by
+// resource, one B-tree less for every write).
+func (t *tx) ResourceCIDRsOf(vpcID, resourceID string) ([]*ipam.ResourceCIDR, error) {
+	lo, hi := keyRange(resourceID)
+	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs INDEXED BY resource_cidrs_vpc
+		WHERE vpc_id = ? AND rkey > ? AND rkey < ? ORDER BY ipam_id, rkey`, vpcID, lo, hi)
 }
+
+// keyRange bounds the rkeys of one resource: resource_id + " " + cidr,
+// and "!" follows " ".
+func keyRange(resourceID string) (lo, hi string) { return resourceID + " ", resourceID + "!" }
 
 // ResourceCIDRsOverlapping is one statement on resource_cidrs_addr: the
 // blocks that start inside p (a range), and those that start at one of p's
@@ -121,7 +130,9 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 		add("pool_id = ?", q.PoolID)
 	}
 	if q.ResourceID != "" {
-		add("resource_id = ?", q.ResourceID)
+		lo, hi := keyRange(q.ResourceID)
+		add("rkey > ?", lo)
+		add("rkey < ?", hi)
 	}
 	if q.VpcID != "" {
 		add("vpc_id = ?", q.VpcID)
@@ -137,8 +148,8 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 	// index that narrows most, and would scan the whole scope: name it.
 	from := "resource_cidrs"
 	switch {
-	case q.ResourceID != "":
-		from += " INDEXED BY resource_cidrs_key"
+	case q.ResourceID != "" && q.ScopeID != "":
+		// the primary key's range
 	case q.VpcID != "":
 		from += " INDEXED BY resource_cidrs_vpc"
 	case q.PoolID != "":
@@ -165,33 +176,38 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 	return err
 }
 
-func (t *tx) BumpOverlaps(ipamID, resourceID string, p netip.Prefix, delta int) (*ipam.ResourceCIDR, error) {
+// A row is found by its primary key: a scope belongs to one IPAM, so
+// (scope_id, rkey) names it.
+
+func (t *tx) BumpOverlaps(r *ipam.ResourceCIDR, delta int) (*ipam.ResourceCIDR, error) {
 	rows, err := t.resourceCIDRs(`UPDATE resource_cidrs SET overlap_count = max(0, overlap_count + ?)
-		WHERE resource_id = ? AND ipam_id = ? AND cidr = ? RETURNING `+resourceCIDRCols, delta, resourceID, ipamID, p.String())
+		WHERE scope_id = ? AND rkey = ? RETURNING `+resourceCIDRCols, delta, r.ScopeID, r.Key())
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, notFound("resource cidr", resourceID+" "+p.String())
+		return nil, notFound("resource cidr", r.Key())
 	}
 	return rows[0], nil
 }
 
-func (t *tx) SetSpan(ipamID, resourceID string, p netip.Prefix, historyID string, since time.Time) error {
-	_, err := t.exec(`UPDATE resource_cidrs SET history_id = ?, since = ? WHERE resource_id = ? AND ipam_id = ? AND cidr = ?`,
-		historyID, since.UnixNano(), resourceID, ipamID, p.String())
+func (t *tx) SetSpan(r *ipam.ResourceCIDR) error {
+	_, err := t.exec(`UPDATE resource_cidrs SET history_id = ?, since = ? WHERE scope_id = ? AND rkey = ?`,
+		r.HistoryID, r.Since.UnixNano(), r.ScopeID, r.Key())
 	return err
 }
 
-func (t *tx) DeleteResourceCIDR(ipamID, resourceID string, p netip.Prefix) error {
-	_, err := t.exec(`DELETE FROM resource_cidrs WHERE ipam_id = ? AND resource_id = ? AND cidr = ?`, ipamID, resourceID, p.String())
+func (t *tx) DeleteResourceCIDR(r *ipam.ResourceCIDR) error {
+	_, err := t.exec(`DELETE FROM resource_cidrs WHERE scope_id = ? AND rkey = ?`, r.ScopeID, r.Key())
 	return err
 }
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	fam, first, last := blockKey(p)
-	_, err := t.exec(`UPDATE resource_cidrs SET covered = max(0, covered + ?)
-		WHERE resource_id = ? AND family = ? AND first <= ? AND last >= ?`, delta, vpcID, fam, first, last)
+	lo, hi := keyRange(vpcID)
+	_, err := t.exec(`UPDATE resource_cidrs INDEXED BY resource_cidrs_vpc SET covered = max(0, covered + ?)
+		WHERE vpc_id = ? AND rkey > ? AND rkey < ? AND family = ? AND first <= ? AND last >= ?`,
+		delta, vpcID, lo, hi, fam, first, last)
 	return err
 }
 
@@ -217,18 +233,24 @@ func (t *tx) InsertHistory(h *ipam.HistoryRecord) error {
 	return err
 }
 
-func (t *tx) EndHistory(id string, end time.Time) error {
-	_, err := t.exec(`UPDATE address_history SET end_ns = ? WHERE id = ?`, end.UnixNano(), id)
+// A record's key is (scope_id, cidr, id), its table's primary key
+// (migration 0009): the records of one CIDR are one range in start order.
+
+func (t *tx) EndHistory(scopeID string, cidr netip.Prefix, id string, end time.Time) error {
+	_, err := t.exec(`UPDATE address_history SET end_ns = ? WHERE scope_id = ? AND cidr = ? AND id = ?`,
+		end.UnixNano(), scopeID, cidr.String(), id)
 	return err
 }
 
-func (t *tx) DeleteHistory(id string) error {
-	_, err := t.exec(`DELETE FROM address_history WHERE id = ?`, id)
+func (t *tx) DeleteHistory(scopeID string, cidr netip.Prefix, id string) error {
+	_, err := t.exec(`DELETE FROM address_history WHERE scope_id = ? AND cidr = ? AND id = ?`, scopeID, cidr.String(), id)
 	return err
 }
 
 func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
-	return t.history(`SELECT `+historyCols+` FROM address_history WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	scope, cidr, id := ipam.SplitHistoryCursor(after)
+	return t.history(`SELECT `+historyCols+` FROM address_history
+		WHERE (scope_id, cidr, id) > (?, ?, ?) ORDER BY scope_id, cidr, id LIMIT ?`, scope, cidr, id, limit)
 }
 
 func (t *tx) AddressHistory(q ipam.HistoryQuery) ([]*ipam.HistoryRecord, error) {
@@ -277,8 +299,8 @@ func (t *tx) history(query string, args ...any) ([]*ipam.HistoryRecord, error) {
 }
 
 func (t *tx) PruneHistory(before time.Time, limit int) (int, error) {
-	r, err := t.exec(`DELETE FROM address_history WHERE id IN (
-		SELECT id FROM address_history WHERE end_ns IS NOT NULL AND end_ns < ? LIMIT ?)`, before.UnixNano(), limit)
+	r, err := t.exec(`DELETE FROM address_history WHERE (scope_id, cidr, id) IN (
+		SELECT scope_id, cidr, id FROM address_history WHERE end_ns IS NOT NULL AND end_ns < ? LIMIT ?)`, before.UnixNano(), limit)
 	if err != nil {
 		return 0, err
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"net/netip"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
 )
@@ -55,5 +57,61 @@ func TestUpgradeKeepsClientTokens(t *testing.T) {
 	})
 	if !errors.Is(err, ipam.ErrConflict) {
 		t.Errorf("PutClientToken of an upgraded token: %v, want ErrConflict", err)
+	}
+}
+
+// TestUpgradeKeepsMonitoring: a store made before migration 9 re-keyed
+// address_history and re-indexed resource_cidrs keeps its records and
+// rows, found by the new keys, and ends a record it already had.
+func TestUpgradeKeepsMonitoring(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrateTo(t.Context(), db, 8); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO address_history (id, ipam_id, scope_id, owner, region, resource_type, resource_id,
+		vpc_id, name, cidr, compliance, overlap, start_ns, end_ns) VALUES
+		('h1', 'ipam-1', 'scope-a', '111122223333', 'us-east-1', 'vpc', 'vpc-1', 'vpc-1', '', '10.0.0.0/16', 'unmanaged', 'nonoverlapping', 10, 20),
+		('h2', 'ipam-1', 'scope-a', '111122223333', 'us-east-1', 'vpc', 'vpc-2', 'vpc-2', '', '10.0.0.0/16', 'unmanaged', 'nonoverlapping', 30, NULL);
+		INSERT INTO resource_cidrs (ipam_id, resource_id, cidr, rkey, scope_id, owner, region, resource_type, vpc_id, name,
+		az_id, tags, pool_id, management, compliance, overlap_count, covered, moved, history_id, since, family, first, last)
+		VALUES ('ipam-1', 'vpc-2', '10.0.0.0/16', 'vpc-2 10.0.0.0/16', 'scope-a', '111122223333', 'us-east-1', 'vpc', 'vpc-2',
+		'', '', 'null', '', 'unmanaged', 'unmanaged', 0, 0, 0, 'h2', 30, 4, x'00', x'ff')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := netip.MustParsePrefix("10.0.0.0/16")
+	if err := s.Update(t.Context(), func(tx ipam.Tx) error {
+		return tx.EndHistory("scope-a", p, "h2", time.Unix(0, 40))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(t.Context(), func(tx ipam.Tx) error {
+		recs, err := tx.AddressHistory(ipam.HistoryQuery{ScopeID: "scope-a", CIDR: p, From: time.Unix(0, 0), To: time.Unix(0, 100)})
+		if err != nil {
+			return err
+		}
+		if len(recs) != 2 || recs[0].ID != "h1" || recs[1].ID != "h2" || !recs[1].End.Equal(time.Unix(0, 40)) {
+			t.Errorf("history after upgrade = %+v", recs)
+		}
+		rows, err := tx.ResourceCIDRsOf("vpc-2", "vpc-2")
+		if err != nil {
+			return err
+		}
+		if len(rows) != 1 || rows[0].HistoryID != "h2" {
+			t.Errorf("resource CIDRs after upgrade = %+v", rows)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

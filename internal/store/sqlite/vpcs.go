@@ -21,7 +21,7 @@ func (t *tx) InsertVPC(v *ipam.VPC) error {
 	if _, err := t.exec(`INSERT INTO vpcs (id, owner, doc) VALUES (?, ?, ?)`, v.ID, v.OwnerID, doc); err != nil {
 		return err
 	}
-	return t.putVPCCIDRs(v)
+	return t.insertVPCCIDRs(v)
 }
 
 // putVPCCIDRs makes the VPC's association rows what its doc says.
@@ -29,6 +29,10 @@ func (t *tx) putVPCCIDRs(v *ipam.VPC) error {
 	if _, err := t.exec(`DELETE FROM vpc_cidrs WHERE vpc_id = ?`, v.ID); err != nil {
 		return err
 	}
+	return t.insertVPCCIDRs(v)
+}
+
+func (t *tx) insertVPCCIDRs(v *ipam.VPC) error {
 	for _, c := range v.CIDRs {
 		if _, err := t.exec(`INSERT INTO vpc_cidrs (association_id, vpc_id, owner, cidr) VALUES (?, ?, ?, ?)`,
 			c.AssociationID, v.ID, v.OwnerID, c.CIDR.String()); err != nil {
@@ -43,7 +47,7 @@ func (t *tx) UpdateVPC(v *ipam.VPC) error {
 	if err != nil {
 		return err
 	}
-	if err := t.execOne("vpc", v.ID, `UPDATE vpcs SET owner = ?, doc = ? WHERE id = ?`, v.OwnerID, doc, v.ID); err != nil {
+	if err := t.execOne("vpc", v.ID, `UPDATE vpcs SET doc = ? WHERE id = ?`, doc, v.ID); err != nil {
 		return err
 	}
 	return t.putVPCCIDRs(v)
@@ -245,7 +249,7 @@ func (t *tx) UpdateSubnet(s *ipam.Subnet) error {
 	if err != nil {
 		return err
 	}
-	return t.execOne("subnet", s.ID, `UPDATE subnets SET owner = ?, doc = ? WHERE id = ?`, s.OwnerID, doc, s.ID)
+	return t.execOne("subnet", s.ID, `UPDATE subnets SET doc = ? WHERE id = ?`, doc, s.ID)
 }
 
 func (t *tx) DeleteSubnet(id string) error {

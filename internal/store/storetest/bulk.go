@@ -3,7 +3,9 @@ package storetest
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,6 +252,9 @@ func testBulkLoadMonitoring(t *testing.T, h *harness) {
 		if i%2 == 0 {
 			r.End = r.Start.Add(time.Second)
 		}
+		if i%3 == 0 { // pages cross CIDRs: the cursor is (scope, CIDR, id)
+			r.CIDR = netip.MustParsePrefix("10.0.0.0/8")
+		}
 		recs = append(recs, r)
 	}
 	h.update(bulk(func(tx ipam.BulkTx) error {
@@ -292,11 +297,15 @@ func testBulkLoadMonitoring(t *testing.T, h *harness) {
 			if len(page) < 1000 {
 				break
 			}
-			after = page[len(page)-1].ID
+			after = ipam.HistoryCursor(page[len(page)-1])
 		}
 		if len(all) != len(recs) {
 			t.Fatalf("%d history records after a load, want %d", len(all), len(recs))
 		}
+		recs := slices.Clone(recs)
+		slices.SortFunc(recs, func(a, b *ipam.HistoryRecord) int {
+			return strings.Compare(ipam.HistoryCursor(a), ipam.HistoryCursor(b))
+		})
 		for i, r := range all {
 			w := recs[i]
 			if r.ID != w.ID || !r.Start.Equal(w.Start) || !r.End.Equal(w.End) || r.CIDR != w.CIDR || r.Name != w.Name {

@@ -15,7 +15,10 @@ import (
 //
 //   - PutResourceCIDR round-trips every field (times to the nanosecond,
 //     empty tags as nil) and replaces the row with the same (IpamID,
-//     ResourceID, CIDR); rows of two IPAMs for one block are two rows.
+//     ScopeID, ResourceID, CIDR); rows of two IPAMs for one block are two
+//     rows. (A row moving scope is deleted first: the service does.)
+//   - ResourceCIDRsOf(vpc, id) returns the rows of that resource only, not
+//     those of an id it is a prefix of.
 //   - ResourceCIDRsOverlapping finds, in the scope and family only, the
 //     blocks that contain p, lie in it or equal it, each once, leaving out
 //     the blocks of the VPC it is told to.
@@ -71,7 +74,7 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 			{Key: "111111111111|10.0.0.0/8"}, {Key: "111111111111|10.0.0.0/16"}, {Key: "111111111111|fd00::/44"}})
 	})
 	h.view(func(tx ipam.Tx) error {
-		got, err := tx.ResourceCIDRsOf("vpc-1")
+		got, err := tx.ResourceCIDRsOf("vpc-1", "vpc-1")
 		if err != nil {
 			return err
 		}
@@ -156,7 +159,7 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 		if err := tx.AddCoverage("vpc-1", netip.MustParsePrefix("10.9.0.0/24"), 256); err != nil {
 			return err
 		}
-		return tx.DeleteResourceCIDR("ipam-1", "subnet-2", netip.MustParsePrefix("10.0.2.0/24"))
+		return tx.DeleteResourceCIDR(rcidr("ipam-1", "scope-a", "subnet-2", "vpc-1", "10.0.2.0/24"))
 	})
 	h.view(func(tx ipam.Tx) error {
 		got, err := tx.ListResourceCIDRs(ipam.ResourceCIDRQuery{ScopeID: "scope-a", Limit: 100})
@@ -172,7 +175,7 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 		if !slices.Equal(lines, want) {
 			t.Fatalf("after replace/coverage/delete:\n got  %q\n want %q", lines, want)
 		}
-		other, err := tx.ResourceCIDRsOf("vpc-1")
+		other, err := tx.ResourceCIDRsOf("vpc-1", "vpc-1")
 		if err != nil {
 			return err
 		}
@@ -183,12 +186,25 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 	})
 	h.update(func(tx ipam.Tx) error { return tx.DeleteIPAMMonitoring("ipam-2") })
 	h.view(func(tx ipam.Tx) error {
-		got, err := tx.ResourceCIDRsOf("vpc-1")
+		got, err := tx.ResourceCIDRsOf("vpc-1", "vpc-1")
 		if err != nil {
 			return err
 		}
 		if k := keysOf(got); !slices.Equal(k, []string{"ipam-1:vpc-1 10.0.0.0/16"}) {
 			t.Fatalf("after DeleteIPAMMonitoring(ipam-2): %q", k)
+		}
+		return nil
+	})
+	h.update(func(tx ipam.Tx) error {
+		return tx.PutResourceCIDR(rcidr("ipam-1", "scope-a", "subnet-10", "vpc-1", "10.0.3.0/24"))
+	})
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.ResourceCIDRsOf("vpc-1", "subnet-1")
+		if err != nil {
+			return err
+		}
+		if k := keysOf(got); !slices.Equal(k, []string{"ipam-1:subnet-1 10.0.1.0/24"}) {
+			t.Fatalf("ResourceCIDRsOf(vpc-1, subnet-1) beside subnet-10: %q", k)
 		}
 		return nil
 	})
@@ -229,7 +245,7 @@ func testAddressHistory(t *testing.T, h *harness) {
 				return err
 			}
 			if !end.IsZero() {
-				if err := tx.EndHistory(r.ID, end); err != nil {
+				if err := tx.EndHistory(r.ScopeID, r.CIDR, r.ID, end); err != nil {
 					return err
 				}
 			}
@@ -296,7 +312,7 @@ func testAddressHistory(t *testing.T, h *harness) {
 	if got := strings.Join(query(0, 100, "", "", 0), " "); got != "h3" {
 		t.Fatalf("after pruning: %q", got)
 	}
-	h.update(func(tx ipam.Tx) error { return tx.DeleteHistory("h3") })
+	h.update(func(tx ipam.Tx) error { return tx.DeleteHistory("scope-a", netip.MustParsePrefix("10.0.0.0/16"), "h3") })
 	if got := query(0, 100, "", "", 0); len(got) != 0 {
 		t.Fatalf("after DeleteHistory: %q", got)
 	}
