@@ -75,10 +75,18 @@ func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, err
 	return out, err
 }
 
-// ResourceCIDRsOf finds the rows by the resource index (the VPC is not needed).
-func (t *tx) ResourceCIDRsOf(_, resourceID string) ([]*ipam.ResourceCIDR, error) {
-	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs WHERE resource_id = $1 ORDER BY ipam_id, rkey`, resourceID)
+// ResourceCIDRsOf reads the resource's rows as one range of
+// resource_cidrs_vpc: their keys start with the resource id (migration
+// 0010 dropped the index by resource, one B-tree less for every write).
+func (t *tx) ResourceCIDRsOf(vpcID, resourceID string) ([]*ipam.ResourceCIDR, error) {
+	lo, hi := keyRange(resourceID)
+	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
+		WHERE vpc_id = $1 AND rkey > $2 AND rkey < $3 ORDER BY ipam_id, rkey`, vpcID, lo, hi)
 }
+
+// keyRange bounds the rkeys of one resource: resource_id + " " + cidr,
+// and "!" follows " " (rkey is COLLATE "C").
+func keyRange(resourceID string) (lo, hi string) { return resourceID + " ", resourceID + "!" }
 
 func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ipam.ResourceCIDR, error) {
 	lo, hi := blockRange(p)
@@ -102,7 +110,10 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 		add("pool_id = $%d", q.PoolID)
 	}
 	if q.ResourceID != "" {
-		add("resource_id = $%d", q.ResourceID)
+		// A range of the primary key or of the VPC or pool index.
+		lo, hi := keyRange(q.ResourceID)
+		add("rkey > $%d", lo)
+		add("rkey < $%d", hi)
 	}
 	if q.VpcID != "" {
 		add("vpc_id = $%d", q.VpcID)
@@ -158,22 +169,24 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 		}
 		return t.copyLater(&t.load.resourceCIDRs, args)
 	}
+	// A row is named by (scope_id, rkey) (migration 0010).
 	return t.later(`INSERT INTO resource_cidrs (`+resourceCIDRCols+`, rkey, family, lo, hi)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22::numeric,$23::numeric)
-		ON CONFLICT (ipam_id, resource_id, cidr) DO UPDATE SET scope_id = excluded.scope_id, owner = excluded.owner,
+		ON CONFLICT (scope_id, rkey) DO UPDATE SET ipam_id = excluded.ipam_id, owner = excluded.owner,
 			region = excluded.region, resource_type = excluded.resource_type, vpc_id = excluded.vpc_id,
 			name = excluded.name, az_id = excluded.az_id, tags = excluded.tags, pool_id = excluded.pool_id,
 			management = excluded.management, compliance = excluded.compliance, overlap_count = excluded.overlap_count,
 			covered = excluded.covered, moved = excluded.moved, history_id = excluded.history_id,
-			since = excluded.since, rkey = excluded.rkey, family = excluded.family, lo = excluded.lo, hi = excluded.hi`,
+			since = excluded.since, family = excluded.family, lo = excluded.lo, hi = excluded.hi`,
 		args...)
 }
 
-// A row is found by its primary key (ipam_id, resource_id, cidr).
+// A row is found by its primary key: a scope belongs to one IPAM, so
+// (scope_id, rkey) names it (migration 0010).
 
 func (t *tx) BumpOverlaps(r *ipam.ResourceCIDR, delta int) (*ipam.ResourceCIDR, error) {
 	rows, err := t.resourceCIDRs(`UPDATE resource_cidrs SET overlap_count = greatest(0, overlap_count + $1)
-		WHERE ipam_id = $2 AND resource_id = $3 AND cidr = $4 RETURNING `+resourceCIDRCols, delta, r.IpamID, r.ResourceID, r.CIDR.String())
+		WHERE scope_id = $2 AND rkey = $3 RETURNING `+resourceCIDRCols, delta, r.ScopeID, r.Key())
 	if err != nil {
 		return nil, err
 	}
@@ -184,24 +197,29 @@ func (t *tx) BumpOverlaps(r *ipam.ResourceCIDR, delta int) (*ipam.ResourceCIDR, 
 }
 
 func (t *tx) SetSpan(r *ipam.ResourceCIDR) error {
-	return t.later(`UPDATE resource_cidrs SET history_id = $1, since = $2 WHERE ipam_id = $3 AND resource_id = $4 AND cidr = $5`,
-		r.HistoryID, r.Since.UnixNano(), r.IpamID, r.ResourceID, r.CIDR.String())
+	return t.later(`UPDATE resource_cidrs SET history_id = $1, since = $2 WHERE scope_id = $3 AND rkey = $4`,
+		r.HistoryID, r.Since.UnixNano(), r.ScopeID, r.Key())
 }
 
 func (t *tx) DeleteResourceCIDR(r *ipam.ResourceCIDR) error {
-	return t.later(`DELETE FROM resource_cidrs WHERE ipam_id = $1 AND resource_id = $2 AND cidr = $3`, r.IpamID, r.ResourceID, r.CIDR.String())
+	return t.later(`DELETE FROM resource_cidrs WHERE scope_id = $1 AND rkey = $2`, r.ScopeID, r.Key())
 }
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	lo, hi := blockRange(p)
+	klo, khi := keyRange(vpcID)
 	// family + 0: a generic plan made while the table was small took the
 	// GiST index on (scope, family, range) for "family = $3" alone and
 	// then filtered every block of the family — a scan of the whole table
-	// per subnet. Only the resource index can answer this query now.
+	// per subnet. Only the VPC index's range of the VPC's own rows can
+	// answer this query now.
 	return t.later(`UPDATE resource_cidrs SET covered = greatest(0, covered + $1)
-		WHERE resource_id = $2 AND family + 0 = $3 AND lo <= $4::numeric AND hi >= $5::numeric`, delta, vpcID, family(p), lo, hi)
+		WHERE vpc_id = $2 AND rkey > $6 AND rkey < $7 AND family + 0 = $3 AND lo <= $4::numeric AND hi >= $5::numeric`,
+		delta, vpcID, family(p), lo, hi, klo, khi)
 }
 
+// DeleteIPAMMonitoring scans both tables: no index leads with the IPAM
+// (migration 0010), which only this rare call would read.
 func (t *tx) DeleteIPAMMonitoring(ipamID string) error {
 	if err := t.later(`DELETE FROM resource_cidrs WHERE ipam_id = $1`, ipamID); err != nil {
 		return err
@@ -227,17 +245,19 @@ func (t *tx) InsertHistory(h *ipam.HistoryRecord) error {
 	return t.later(`INSERT INTO address_history (`+historyCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`, args...)
 }
 
-// A record is found by its primary key, the id.
+// A record is found by its primary key (scope_id, cidr, id) (migration
+// 0010): the records of one CIDR are one range in start order.
 
-func (t *tx) EndHistory(_ string, _ netip.Prefix, id string, end time.Time) error {
-	return t.later(`UPDATE address_history SET end_ns = $1 WHERE id = $2`, end.UnixNano(), id)
+func (t *tx) EndHistory(scopeID string, cidr netip.Prefix, id string, end time.Time) error {
+	return t.later(`UPDATE address_history SET end_ns = $1 WHERE scope_id = $2 AND cidr = $3 AND id = $4`,
+		end.UnixNano(), scopeID, cidr.String(), id)
 }
 
-func (t *tx) DeleteHistory(_ string, _ netip.Prefix, id string) error {
-	return t.later(`DELETE FROM address_history WHERE id = $1`, id)
+func (t *tx) DeleteHistory(scopeID string, cidr netip.Prefix, id string) error {
+	return t.later(`DELETE FROM address_history WHERE scope_id = $1 AND cidr = $2 AND id = $3`, scopeID, cidr.String(), id)
 }
 
-// ListAllHistory walks address_history_cidr, in the order of ipam.HistoryCursor.
+// ListAllHistory walks the primary key, in the order of ipam.HistoryCursor.
 func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
 	scope, cidr, id := ipam.SplitHistoryCursor(after)
 	return t.history(`SELECT `+historyCols+` FROM address_history WHERE (scope_id, cidr, id) > ($1, $2, $3)
@@ -286,7 +306,7 @@ func (t *tx) history(query string, args ...any) ([]*ipam.HistoryRecord, error) {
 }
 
 func (t *tx) PruneHistory(before time.Time, limit int) (int, error) {
-	n, err := t.exec(`DELETE FROM address_history WHERE id IN (
-		SELECT id FROM address_history WHERE end_ns IS NOT NULL AND end_ns < $1 LIMIT $2)`, before.UnixNano(), limit)
+	n, err := t.exec(`DELETE FROM address_history WHERE (scope_id, cidr, id) IN (
+		SELECT scope_id, cidr, id FROM address_history WHERE end_ns IS NOT NULL AND end_ns < $1 LIMIT $2)`, before.UnixNano(), limit)
 	return int(n), err
 }
