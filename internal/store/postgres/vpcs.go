@@ -249,8 +249,9 @@ func (t *tx) UpdateSubnet(s *ipam.Subnet) error {
 }
 
 func (t *tx) DeleteSubnet(id string) error {
-	// subnet_blocks rows go with it (ON DELETE CASCADE).
-	return t.execOne("subnet", id, "DELETE FROM subnets WHERE id = $1", id)
+	// Its subnet_blocks rows go with it, in the same statement (no foreign
+	// key since migration 0010).
+	return t.execOne("subnet", id, "WITH b AS (DELETE FROM subnet_blocks WHERE subnet_id = $1) DELETE FROM subnets WHERE id = $1", id)
 }
 
 func (t *tx) GetSubnet(owner, id string) (*ipam.Subnet, error) { return t.subnet(owner, id, "") }
