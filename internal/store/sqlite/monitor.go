@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -94,14 +93,16 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC
 		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4 AND vpc_id <> ?5`
 	if n := len(args) - 5; n > 0 {
 		query += ` UNION ALL SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
-		WHERE scope_id = ?1 AND family = ?2 AND first IN (` + numbered(6, n) + `) AND vpc_id <> ?5`
+		WHERE scope_id = ?1 AND family = ?2 AND first IN (` + numbered(6, n) + `) AND last >= ?3 AND vpc_id <> ?5`
 	}
 	rows, err := t.resourceCIDRs(query, args...)
 	if err != nil {
 		return nil, err
 	}
-	// What starts before p overlaps it only if it contains p.
-	return slices.DeleteFunc(rows, func(r *ipam.ResourceCIDR) bool { return !r.CIDR.Overlaps(p) }), nil
+	// What starts before p overlaps it only if it reaches p (last >= p's
+	// first: filtered in SQL, so the neighbours that start at one of p's
+	// shorter networks are not decoded), and then it contains p.
+	return rows, nil
 }
 
 // numbered is "?from, ?from+1, …" for n parameters.
