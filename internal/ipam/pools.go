@@ -79,7 +79,7 @@ func (s *Service) CreateIpamPool(ctx context.Context, c Caller, in CreateIpamPoo
 				return nil, invalidValue("The locale %s is not one of the operating Regions of IPAM %s.", echo(locale), i.ID)
 			}
 			p := &Pool{
-				ID: newID("ipam-pool-", 16), OwnerID: c.AccountID, IpamID: i.ID, ScopeID: sc.ID,
+				ID: s.ids.next("ipam-pool-"), OwnerID: c.AccountID, IpamID: i.ID, ScopeID: sc.ID,
 				ScopeType: sc.Type, IpamRegion: i.Region, Locale: locale, Depth: 1,
 				State: StateCreateComplete, Description: emptyToNil(in.Description),
 				AutoImport: deref(in.AutoImport, false), PubliclyAdvertisable: in.PubliclyAdvertisable,

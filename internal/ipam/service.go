@@ -52,6 +52,7 @@ func (noObserver) ObserveBatch(int)                  {}
 // store transaction per mutation, all rules.
 type Service struct {
 	store  Store
+	ids    *idSource // VPC, subnet and pool ids (ids.go)
 	region string
 	limits Limits
 	spaces spaceCache
@@ -75,7 +76,7 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
 	}
-	return &Service{store: store, region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache(), obs: cfg.Observer,
+	return &Service{store: store, ids: newIDSource(store), region: cfg.Region, limits: cfg.Limits, spaces: newSpaceCache(), obs: cfg.Observer,
 		allocs: batcher[*allocJob]{max: maxBatch}, groups: batcher[*poolBatch]{max: maxGroup, lanes: writeLanes(store)}}
 }
 

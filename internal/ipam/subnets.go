@@ -73,7 +73,7 @@ func (s *Service) newSubnet(c Caller, in CreateSubnetInput, tags []Tag) (*Subnet
 		return nil, err
 	}
 	return &Subnet{
-		ID: newID("subnet-", 16), OwnerID: c.AccountID, VpcID: in.VpcID, Region: s.region,
+		ID: s.ids.next("subnet-"), OwnerID: c.AccountID, VpcID: in.VpcID, Region: s.region,
 		State: SubnetAvailable, AvailabilityZone: az.Name, AvailabilityZoneID: az.ID,
 		Ipv6Native: in.Ipv6Native, Attrs: SubnetAttrs{HostnameType: "ip-name"}, Tags: tags,
 	}, nil

@@ -63,7 +63,7 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in Associ
 			if err := checkNewBlock(v, b.prefix, false); err != nil {
 				return err
 			}
-			added = vpcBlock(b.prefix, nil, nil, s.region)
+			added = s.vpcBlock(b.prefix, nil, nil, s.region)
 			v.CIDRs = append(v.CIDRs, added)
 			return tx.UpdateVPC(v)
 		})
@@ -91,7 +91,7 @@ func (s *Service) AssociateVpcCidrBlock(ctx context.Context, c Caller, in Associ
 		}
 		return avoid, nil
 	}, func(tx Tx, a *Allocation, p *Pool) error {
-		added = vpcBlock(a.CIDR, a, p, s.region)
+		added = s.vpcBlock(a.CIDR, a, p, s.region)
 		v.CIDRs = append(v.CIDRs, added)
 		return tx.UpdateVPC(v)
 	})

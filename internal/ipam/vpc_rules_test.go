@@ -100,7 +100,7 @@ func TestRegionAbbrevAndZones(t *testing.T) {
 			t.Errorf("regionAbbrev(%s) = %s, want %s", region, got, want)
 		}
 	}
-	s := &Service{region: "eu-west-1"}
+	s := &Service{region: "eu-west-1", ids: &idSource{}}
 	z, err := s.zone("", "euw1-az3")
 	if err != nil || z.Name != "eu-west-1c" {
 		t.Fatalf("zone by id: %+v %v", z, err)

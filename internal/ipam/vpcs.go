@@ -43,7 +43,7 @@ func notFoundAs(err error, nf *Error) error {
 // newVPC is a VPC of the caller with its default companions.
 func (s *Service) newVPC(c Caller, tenancy string, tags []Tag) *VPC {
 	return &VPC{
-		ID: newID("vpc-", 16), OwnerID: c.AccountID, Region: s.region, State: VPCAvailable,
+		ID: s.ids.next("vpc-"), OwnerID: c.AccountID, Region: s.region, State: VPCAvailable,
 		InstanceTenancy: tenancy, DhcpOptionsID: defaultDhcpOptionsID(c.AccountID, s.region),
 		NetworkAclID: newID("acl-", 16), RouteTableID: newID("rtb-", 16),
 		RouteTableAssocID: newID("rtbassoc-", 16), SecurityGroupID: newID("sg-", 16),
@@ -60,8 +60,8 @@ func defaultDhcpOptionsID(account, region string) string {
 
 // vpcBlock is the association a block becomes; a is its allocation (nil
 // for an explicit block).
-func vpcBlock(prefix netip.Prefix, a *Allocation, p *Pool, region string) VPCCIDR {
-	b := VPCCIDR{AssociationID: newID("vpc-cidr-assoc-", 16), CIDR: prefix, State: AssocAssociated}
+func (s *Service) vpcBlock(prefix netip.Prefix, a *Allocation, p *Pool, region string) VPCCIDR {
+	b := VPCCIDR{AssociationID: s.ids.next("vpc-cidr-assoc-"), CIDR: prefix, State: AssocAssociated}
 	if a != nil {
 		b.PoolID, b.AllocationID = a.PoolID, a.ID
 	}
@@ -100,7 +100,7 @@ func (s *Service) CreateVpc(ctx context.Context, c Caller, in CreateVpcInput) (*
 		if b.pooled() {
 			pooled = append(pooled, b)
 		} else {
-			v.CIDRs = append(v.CIDRs, vpcBlock(b.prefix, nil, nil, s.region))
+			v.CIDRs = append(v.CIDRs, s.vpcBlock(b.prefix, nil, nil, s.region))
 		}
 	}
 	explicit := slices.Clip(v.CIDRs)
@@ -109,7 +109,7 @@ func (s *Service) CreateVpc(ctx context.Context, c Caller, in CreateVpcInput) (*
 		// A transaction that fails runs again: commit starts from the
 		// explicit blocks each time.
 		err := s.allocateForResource(ctx, c, pooled[0], in.DryRun, s.vpcUse(v, pooled[0].family, noCheck, func(tx Tx, a *Allocation, p *Pool) error {
-			v.CIDRs = append(explicit, vpcBlock(a.CIDR, a, p, s.region))
+			v.CIDRs = append(explicit, s.vpcBlock(a.CIDR, a, p, s.region))
 			return tx.InsertVPC(v)
 		}))
 		if err != nil {
@@ -125,7 +125,7 @@ func (s *Service) CreateVpc(ctx context.Context, c Caller, in CreateVpcInput) (*
 			if err != nil {
 				return err
 			}
-			v.CIDRs = append(v.CIDRs, vpcBlock(a.CIDR, a, use.pool, s.region))
+			v.CIDRs = append(v.CIDRs, s.vpcBlock(a.CIDR, a, use.pool, s.region))
 		}
 		if in.DryRun {
 			return errDryRun

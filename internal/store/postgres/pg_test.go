@@ -35,13 +35,15 @@ func testAlloc(id, poolID, cidr string) *ipam.Allocation {
 }
 
 // Nodes starting together all run migrate; the advisory lock must make one
-// apply the schema and the others find it done.
+// apply the schema and the others find it done. Each gets a node number of
+// its own.
 func TestConcurrentMigrations(t *testing.T) {
 	db := newTestDB(t)
 	url := db.newSchema(t)
 	const nodes = 8
 	var wg sync.WaitGroup
 	errs := make(chan error, nodes)
+	numbers := make(chan uint32, nodes)
 	for range nodes {
 		wg.Go(func() {
 			s, err := Open(context.Background(), url)
@@ -50,15 +52,26 @@ func TestConcurrentMigrations(t *testing.T) {
 				return
 			}
 			defer s.Close()
+			numbers <- s.NodeNumber()
 			errs <- s.Ping(context.Background())
 		})
 	}
 	wg.Wait()
 	close(errs)
+	close(numbers)
 	for err := range errs {
 		if err != nil {
 			t.Fatalf("concurrent Open: %v", err)
 		}
+	}
+	// Each node gets its own number (the time-ordered ids of ipam/ids.go
+	// rely on it).
+	seen := map[uint32]bool{}
+	for n := range numbers {
+		if seen[n] {
+			t.Fatalf("two concurrent opens got node number %d", n)
+		}
+		seen[n] = true
 	}
 	s := openStore(t, url)
 	var applied int

@@ -22,6 +22,8 @@ type Store struct {
 
 	stopAnalyze context.CancelFunc // stops analyzeLoop, also mid-ANALYZE
 	analyzeDone chan struct{}      // closed when analyzeLoop returns
+
+	node uint32 // this node's number (NodeNumber)
 }
 
 var _ ipam.Store = (*Store)(nil)
@@ -64,8 +66,30 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", mapErr(err))
 	}
-	return newStore(pool), nil
+	node, err := nextNodeNumber(ctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: node number: %w", mapErr(err))
+	}
+	s := newStore(pool)
+	s.node = node
+	return s, nil
 }
+
+// nextNodeNumber takes the next number of the nodes that opened this
+// database (a counter in meta, as 8 bytes): concurrent opens serialize on
+// its row, so no two nodes running at once share one.
+func nextNodeNumber(ctx context.Context, pool *pgxpool.Pool) (uint32, error) {
+	var n int64
+	err := pool.QueryRow(ctx, `INSERT INTO meta AS m (key, value) VALUES ('node_seq', int8send(0))
+		ON CONFLICT (key) DO UPDATE SET value = int8send(('x' || encode(m.value, 'hex'))::bit(64)::bigint + 1)
+		RETURNING ('x' || encode(value, 'hex'))::bit(64)::bigint`).Scan(&n)
+	return uint32(n), err
+}
+
+// NodeNumber is this node's number among the opens of the database
+// (ipam.NodeNumbered).
+func (s *Store) NodeNumber() uint32 { return s.node }
 
 func newStore(pool *pgxpool.Pool) *Store {
 	ctx, stop := context.WithCancel(context.Background())

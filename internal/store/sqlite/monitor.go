@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -89,31 +88,22 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC
 			args = append(args, f)
 		}
 	}
-	// Two index searches; an OR of them would scan the scope.
+	// One index search each; an OR of them would scan the scope, and an IN
+	// list would build a temporary index of its values every time.
 	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
 		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4 AND vpc_id <> ?5`
-	if n := len(args) - 5; n > 0 {
-		query += ` UNION ALL SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
-		WHERE scope_id = ?1 AND family = ?2 AND first IN (` + numbered(6, n) + `) AND vpc_id <> ?5`
+	for i := 6; i < len(args)+1; i++ {
+		query += fmt.Sprintf(` UNION ALL SELECT `+resourceCIDRCols+` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ?1 AND family = ?2 AND first = ?%d AND last >= ?3 AND vpc_id <> ?5`, i)
 	}
 	rows, err := t.resourceCIDRs(query, args...)
 	if err != nil {
 		return nil, err
 	}
-	// What starts before p overlaps it only if it contains p.
-	return slices.DeleteFunc(rows, func(r *ipam.ResourceCIDR) bool { return !r.CIDR.Overlaps(p) }), nil
-}
-
-// numbered is "?from, ?from+1, …" for n parameters.
-func numbered(from, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, "?%d", from+i)
-	}
-	return b.String()
+	// What starts before p overlaps it only if it reaches p (last >= p's
+	// first: filtered in SQL, so the neighbours that start at one of p's
+	// shorter networks are not decoded), and then it contains p.
+	return rows, nil
 }
 
 func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {

@@ -137,3 +137,28 @@ func explain(t *testing.T, s *Store, query string, args ...any) string {
 	}
 	return strings.Join(lines, "; ")
 }
+
+// TestNodeNumbers: every open of a database, at once or one after another,
+// gets a number of its own (the time-ordered ids of ipam/ids.go rely on it).
+func TestNodeNumbers(t *testing.T) {
+	dir := t.TempDir()
+	a, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	na, nb := a.NodeNumber(), b.NodeNumber()
+	a.Close()
+	b.Close()
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if nc := c.NodeNumber(); na == nb || nc == na || nc == nb {
+		t.Fatalf("node numbers %d, %d, %d: want three different", na, nb, nc)
+	}
+}

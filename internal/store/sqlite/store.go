@@ -43,6 +43,8 @@ type Store struct {
 	ckptStop chan struct{}
 	ckptDone chan struct{}
 	writes   atomic.Uint64 // Update calls, for the checkpointer's idle test
+
+	node uint32 // this open's number (NodeNumber)
 }
 
 var _ ipam.Store = (*Store)(nil)
@@ -107,6 +109,10 @@ func OpenWith(dir string, o Options) (*Store, error) {
 	wdb.SetConnMaxIdleTime(0)
 	s.wdb = wdb
 	if err := migrate(context.Background(), wdb); err != nil {
+		wdb.Close()
+		return nil, mapErr(err)
+	}
+	if s.node, err = nextNodeNumber(wdb); err != nil {
 		wdb.Close()
 		return nil, mapErr(err)
 	}
@@ -261,3 +267,16 @@ func (s *Store) Close() error {
 	s.wstmts.close()
 	return errors.Join(s.cdb.Close(), s.rdb.Close(), s.wdb.Close())
 }
+
+// nextNodeNumber takes the next number of the opens of this database (a
+// counter in meta): no two processes that use the file at once share one.
+func nextNodeNumber(db *sql.DB) (uint32, error) {
+	var n int64
+	err := db.QueryRow(`INSERT INTO meta (key, value) VALUES ('node_seq', 0)
+		ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&n)
+	return uint32(n), err
+}
+
+// NodeNumber is this open's number among the opens of the database
+// (ipam.NodeNumbered).
+func (s *Store) NodeNumber() uint32 { return s.node }
