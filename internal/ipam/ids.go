@@ -13,7 +13,8 @@ import (
 // so random ids put each insert on a random page of each of those B-trees;
 // time-ordered ones land on the same few pages, which a group of
 // concurrent inserts then shares (SQLite writes each dirty page to its WAL
-// once per commit: CreateSubnet across VPCs wrote 37 % fewer pages).
+// once per commit: BenchmarkCreateSubnetAcrossVpcs made half the pwrites,
+// docs/benchmarks.md "Session 6").
 //
 // Unique by construction rather than by chance (64 random bits would be,
 // but a time prefix leaves too few): within a process the count orders ids

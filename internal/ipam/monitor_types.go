@@ -68,6 +68,13 @@ func (r *ResourceCIDR) Key() string { return resourceCIDRKey(r.ResourceID, r.CID
 
 func resourceCIDRKey(id string, p netip.Prefix) string { return id + " " + p.String() }
 
+// KeyRange bounds the keys of one resource's rows, exclusive at both ends:
+// every key is id + " " + CIDR, and "!" follows " " in byte order (both
+// stores compare keys bytewise: SQLite's BINARY, PostgreSQL's COLLATE "C"),
+// so a longer id that starts with this one (subnet-1, subnet-10) falls
+// outside.
+func KeyRange(resourceID string) (lo, hi string) { return resourceID + " ", resourceID + "!" }
+
 // OverlapStatus is the block's overlap status.
 func (r *ResourceCIDR) OverlapStatus() string {
 	switch {

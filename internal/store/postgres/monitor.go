@@ -79,14 +79,10 @@ func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, err
 // resource_cidrs_vpc: their keys start with the resource id (migration
 // 0010 dropped the index by resource, one B-tree less for every write).
 func (t *tx) ResourceCIDRsOf(vpcID, resourceID string) ([]*ipam.ResourceCIDR, error) {
-	lo, hi := keyRange(resourceID)
+	lo, hi := ipam.KeyRange(resourceID)
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
 		WHERE vpc_id = $1 AND rkey > $2 AND rkey < $3 ORDER BY ipam_id, rkey`, vpcID, lo, hi)
 }
-
-// keyRange bounds the rkeys of one resource: resource_id + " " + cidr,
-// and "!" follows " " (rkey is COLLATE "C").
-func keyRange(resourceID string) (lo, hi string) { return resourceID + " ", resourceID + "!" }
 
 func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ipam.ResourceCIDR, error) {
 	lo, hi := blockRange(p)
@@ -111,7 +107,7 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 	}
 	if q.ResourceID != "" {
 		// A range of the primary key or of the VPC or pool index.
-		lo, hi := keyRange(q.ResourceID)
+		lo, hi := ipam.KeyRange(q.ResourceID)
 		add("rkey > $%d", lo)
 		add("rkey < $%d", hi)
 	}
@@ -207,7 +203,7 @@ func (t *tx) DeleteResourceCIDR(r *ipam.ResourceCIDR) error {
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	lo, hi := blockRange(p)
-	klo, khi := keyRange(vpcID)
+	klo, khi := ipam.KeyRange(vpcID)
 	// family + 0: a generic plan made while the table was small took the
 	// GiST index on (scope, family, range) for "family = $3" alone and
 	// then filtered every block of the family — a scan of the whole table

@@ -61,14 +61,10 @@ func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, err
 // its keys start with the resource id (migration 0009 dropped the index by
 // resource, one B-tree less for every write).
 func (t *tx) ResourceCIDRsOf(vpcID, resourceID string) ([]*ipam.ResourceCIDR, error) {
-	lo, hi := keyRange(resourceID)
+	lo, hi := ipam.KeyRange(resourceID)
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs INDEXED BY resource_cidrs_vpc
 		WHERE vpc_id = ? AND rkey > ? AND rkey < ? ORDER BY ipam_id, rkey`, vpcID, lo, hi)
 }
-
-// keyRange bounds the rkeys of one resource: resource_id + " " + cidr,
-// and "!" follows " ".
-func keyRange(resourceID string) (lo, hi string) { return resourceID + " ", resourceID + "!" }
 
 // ResourceCIDRsOverlapping is one statement on resource_cidrs_addr: the
 // blocks that start inside p (a range), and those that start at one of p's
@@ -92,7 +88,7 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC
 	// list would build a temporary index of its values every time.
 	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
 		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4 AND vpc_id <> ?5`
-	for i := 6; i < len(args)+1; i++ {
+	for i := 6; i <= len(args); i++ {
 		query += fmt.Sprintf(` UNION ALL SELECT `+resourceCIDRCols+` FROM resource_cidrs INDEXED BY resource_cidrs_addr
 		WHERE scope_id = ?1 AND family = ?2 AND first = ?%d AND last >= ?3 AND vpc_id <> ?5`, i)
 	}
@@ -120,7 +116,7 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 		add("pool_id = ?", q.PoolID)
 	}
 	if q.ResourceID != "" {
-		lo, hi := keyRange(q.ResourceID)
+		lo, hi := ipam.KeyRange(q.ResourceID)
 		add("rkey > ?", lo)
 		add("rkey < ?", hi)
 	}
@@ -194,7 +190,7 @@ func (t *tx) DeleteResourceCIDR(r *ipam.ResourceCIDR) error {
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	fam, first, last := blockKey(p)
-	lo, hi := keyRange(vpcID)
+	lo, hi := ipam.KeyRange(vpcID)
 	_, err := t.exec(`UPDATE resource_cidrs INDEXED BY resource_cidrs_vpc SET covered = max(0, covered + ?)
 		WHERE vpc_id = ? AND rkey > ? AND rkey < ? AND family = ? AND first <= ? AND last >= ?`,
 		delta, vpcID, lo, hi, fam, first, last)
