@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
+	"github.com/ipamd/ipamd/internal/store/postgres"
 	"github.com/ipamd/ipamd/internal/store/sqlite"
+	"github.com/ipamd/ipamd/internal/testserver"
 )
 
 // countingStore counts write transactions, and holds the first one a little
@@ -142,13 +144,28 @@ func TestConcurrentAllocationsShareTransactions(t *testing.T) {
 // BenchmarkCreateSubnetAcrossVpcs makes subnets from the planning pools of
 // 256 VPCs, concurrently (-cpu sets the clients), each call to another VPC
 // than the last: no two calls in flight share a pool's batch, so what is
-// shared is the group transaction. SQLite, synchronous=FULL.
+// shared is the group transaction (SQLite, synchronous=FULL) or the
+// connection pool (PostgreSQL, skipped without IPAMD_TEST_DATABASE_URL).
 func BenchmarkCreateSubnetAcrossVpcs(b *testing.B) {
-	st, err := sqlite.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	b.Run("sqlite", func(b *testing.B) {
+		st, err := sqlite.Open(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		benchCreateSubnetAcrossVpcs(b, st)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		st, err := postgres.Open(context.Background(), testserver.NewDatabase(b, "ipam_bench").String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		benchCreateSubnetAcrossVpcs(b, st)
+	})
+}
+
+func benchCreateSubnetAcrossVpcs(b *testing.B, st ipam.Store) {
 	ctx := context.Background()
 	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
 	svc := ipam.NewService(st, ipam.Config{Limits: ipam.Limits{IpamsPerRegion: 1, ScopesPerIpam: 5, PoolsPerScope: 1000, PoolDepth: 10, CidrsPerPool: 50}})

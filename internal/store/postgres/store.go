@@ -109,16 +109,21 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
-// WriteLanes lets as many group transactions run at once as the pool has
-// connections (ipam.WriteLanes), 16 by default. A transaction here spends
-// most of its time in round trips, which fewer lanes would serialize, and
-// the server already merges the WAL flushes of concurrent commits; so pools'
-// batches share a transaction only when more are ready than there are
-// connections, instead of queuing for one. See docs/benchmarks.md (issue 11,
-// group commit).
-func (s *Store) WriteLanes() int { return max(s.maxConns, 1) }
+// WriteLanes lets at most writeLanes group transactions run at once
+// (ipam.WriteLanes), fewer if the pool has fewer connections. The rest of
+// the ready batches queue and go out together in the next group: on a
+// server short of CPU, a statement's executor start-up, a transaction's
+// BEGIN and COMMIT and a round trip are paid once for several requests. A
+// longer round trip (a remote server) lets more requests queue per group,
+// so the rate follows. See docs/benchmarks.md (session 7, lanes).
+func (s *Store) WriteLanes() int { return max(min(s.maxConns, writeLanes), 1) }
 
+// writeLanes: measured on 2 cores with 16 clients, CreateSubnet from 256
+// planning pools took 1.23-1.48 ms a call with 4 lanes, 1.39-1.64 with 8
+// and 1.63-1.89 with 16 (one per connection, as before).
+const writeLanes = 4
+
+// Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	return mapErr(s.pool.Ping(ctx))
 }
