@@ -9,9 +9,10 @@ import (
 
 // pendingRows are the allocation and token rows a transaction inserted
 // under a pool's lock and has not sent yet. They go out at the head of the
-// next round trip as one INSERT per table over unnest(arrays): a batch of
-// allocations pays one statement's executor start-up (its indexes, CHECKs
-// and exclusion constraints opened once) instead of one per row. Nothing in
+// next round trip as one INSERT per table, over unnest(arrays) for more
+// than one row: a batch of allocations pays one statement's executor
+// start-up (its indexes, CHECKs and exclusion constraints opened once)
+// instead of one per row. Nothing in
 // the same round trip depends on the order between these rows and the
 // other waiting statements (a pool's version row, its change log), and
 // every later statement sees them.
@@ -66,6 +67,14 @@ const insertAllocations = `INSERT INTO allocations
 		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
 	AS u(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)`
 
+// insertAllocation is insertAllocations for one row, the common case (a
+// VPC's or subnet's block): a function scan over arrays costs more than
+// the row's own inserts (measured in a group of subnets: 430 against 135 µs
+// of server time per statement).
+const insertAllocation = `INSERT INTO allocations
+	(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text::jsonb)`
+
 const insertTokens = `INSERT INTO client_tokens (owner, action, token, params_hash, result)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])`
 
@@ -74,7 +83,15 @@ const insertTokens = `INSERT INTO client_tokens (owner, action, token, params_ha
 // duplicate's 23505) aborts the transaction, so nothing after it, COMMIT
 // included, takes effect without it.
 func (p *pendingRows) queue(b *pgx.Batch) {
-	if a := &p.allocs; len(a.id) > 0 {
+	if a := &p.allocs; len(a.id) == 1 {
+		var tags any // NULL
+		if a.tags[0] != "" {
+			tags = a.tags[0]
+		}
+		b.Queue(insertAllocation, a.id[0], a.pool[0], a.owner[0], a.cidr[0], a.addr[0], a.last[0], a.bits[0],
+			a.resID[0], a.resType[0], a.resRegion[0], a.resOwner[0], a.descr[0], tags)
+		*a = allocColumns{}
+	} else if len(a.id) > 0 {
 		b.Queue(insertAllocations, a.id, a.pool, a.owner, a.cidr, a.addr, a.last, a.bits,
 			a.resID, a.resType, a.resRegion, a.resOwner, a.descr, a.tags)
 		*a = allocColumns{}

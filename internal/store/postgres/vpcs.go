@@ -28,10 +28,9 @@ func (t *tx) InsertVPC(v *ipam.VPC) error {
 	if t.done {
 		return errTxDone
 	}
-	ids, cidrs := vpcCIDRColumns(v)
 	queue := func(b *pgx.Batch) {
 		b.Queue("INSERT INTO vpcs (id, owner, doc) VALUES ($1, $2, $3)", v.ID, v.OwnerID, doc)
-		b.Queue(insertVPCCIDRsSQL, ids, v.ID, v.OwnerID, cidrs)
+		queueVPCCIDRs(b, v)
 	}
 	if t.failed != nil || !t.sent {
 		// Aborted, or nothing went out yet (commit would send nothing): now.
@@ -41,24 +40,25 @@ func (t *tx) InsertVPC(v *ipam.VPC) error {
 	return nil
 }
 
-const insertVPCCIDRsSQL = `INSERT INTO vpc_cidrs (association_id, vpc_id, owner, cidr)
-	SELECT a, $2, $3, c::cidr FROM unnest($1::text[], $4::text[]) AS u(a, c)`
-
-func vpcCIDRColumns(v *ipam.VPC) (ids, cidrs []string) {
-	ids = make([]string, len(v.CIDRs))
-	cidrs = make([]string, len(v.CIDRs))
-	for i, c := range v.CIDRs {
-		ids[i], cidrs[i] = c.AssociationID, c.CIDR.String()
+// queueVPCCIDRs queues the insert of the VPC's association rows.
+func queueVPCCIDRs(b *pgx.Batch, v *ipam.VPC) {
+	if len(v.CIDRs) == 0 {
+		return
 	}
-	return ids, cidrs
+	args := make([]any, 0, 2+2*len(v.CIDRs))
+	args = append(args, v.ID, v.OwnerID)
+	for _, c := range v.CIDRs {
+		args = append(args, c.AssociationID, c.CIDR.String())
+	}
+	b.Queue(`INSERT INTO vpc_cidrs (association_id, cidr, vpc_id, owner)
+		SELECT a, c, $1, $2 FROM (VALUES `+valuesSQL(len(v.CIDRs), 3, "::text", "::cidr")+`) AS u(a, c)`, args...)
 }
 
 // putVPCCIDRs makes the VPC's association rows what its doc says.
 func (t *tx) putVPCCIDRs(v *ipam.VPC) error {
-	ids, cidrs := vpcCIDRColumns(v)
 	return t.sendAll(func(b *pgx.Batch) {
 		b.Queue("DELETE FROM vpc_cidrs WHERE vpc_id = $1", v.ID)
-		b.Queue(insertVPCCIDRsSQL, ids, v.ID, v.OwnerID, cidrs)
+		queueVPCCIDRs(b, v)
 	})
 }
 
@@ -217,7 +217,15 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	if t.done {
 		return errTxDone
 	}
-	queue := func(b *pgx.Batch) { b.Queue(insertSubnetSQL, s.ID, s.OwnerID, s.VpcID, doc, ps, los, his) }
+	args := []any{s.ID, s.OwnerID, s.VpcID, doc}
+	for i, p := range ps {
+		args = append(args, p, los[i], his[i])
+	}
+	sql := "INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4)" // no block (none is valid)
+	if len(ps) > 0 {
+		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::numeric", "::numeric") + ") AS b(cidr, lo, hi)"
+	}
+	queue := func(b *pgx.Batch) { b.Queue(sql, args...) }
 	if t.failed != nil || !t.sent {
 		// Aborted, or nothing went out yet (commit would send nothing): now.
 		if err := t.sendAll(queue); err != nil {
@@ -234,11 +242,12 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	return nil
 }
 
+// insertSubnetSQL is followed by the blocks' VALUES list and its alias.
 const insertSubnetSQL = `WITH s AS (
 		INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4) RETURNING id, vpc_id)
 	INSERT INTO subnet_blocks (subnet_id, vpc_id, cidr, lo, hi)
-	SELECT s.id, s.vpc_id, b.cidr, b.lo::numeric, b.hi::numeric
-	FROM s, unnest($5::cidr[], $6::text[], $7::text[]) AS b(cidr, lo, hi)`
+	SELECT s.id, s.vpc_id, b.cidr, b.lo, b.hi
+	FROM s, (VALUES `
 
 func (t *tx) UpdateSubnet(s *ipam.Subnet) error {
 	doc, err := json.Marshal(s)
