@@ -139,7 +139,7 @@ func TestVPCCheckerCatches(t *testing.T) {
 		args []any
 	}{
 		{"DELETE FROM allocations WHERE resource_id = $1", []any{noAlloc}},
-		{"ALTER TABLE subnets DROP CONSTRAINT subnets_vpc_id_fkey", nil},
+		{"ALTER TABLE subnets DROP CONSTRAINT IF EXISTS subnets_vpc_id_fkey", nil},
 		{"DELETE FROM vpcs WHERE id = $1", []any{noRow}},
 		{"DELETE FROM subnets WHERE id = $1", []any{lost}},
 		{"ALTER TABLE subnet_blocks DROP CONSTRAINT subnet_blocks_no_overlap", nil},
