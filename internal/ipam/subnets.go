@@ -149,12 +149,24 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 		use.resourceUse = resourceUse{typ: ResourceSubnet, id: sn.ID, region: s.region, family: b.family,
 			sizes: subnetSizes, what: "subnet", tags: tags,
 			check: func(tx Tx, p *Pool) ([]netip.Prefix, error) {
-				v, err := checkExplicit(tx)
+				use.pool = p
+				if len(explicit) > 0 {
+					v, err := checkExplicit(tx)
+					if err != nil {
+						return nil, err
+					}
+					return subnetPoolAvoid(tx, c, v, p, b.family)
+				}
+				// The common case, in one round trip on PostgreSQL.
+				v, avoid, err := tx.ShareVPCBlocks(c.AccountID, in.VpcID, b.family == "ipv6")
 				if err != nil {
+					return nil, notFoundAs(err, vpcNotFound(in.VpcID))
+				}
+				sn.CIDR, sn.IPv6 = netip.Prefix{}, nil
+				if err := checkSubnetPoolOf(tx, c, v, p, b.family); err != nil {
 					return nil, err
 				}
-				use.pool = p
-				return subnetPoolAvoid(tx, c, v, p, b.family)
+				return avoid, nil
 			},
 			commit: func(tx Tx, a *Allocation) error {
 				sn.setBlock(a.CIDR, a, use.pool)
@@ -241,15 +253,7 @@ func placeSubnetBlock(tx Tx, v *VPC, p netip.Prefix) error {
 // from other pools or explicit CIDRs are unknown to p, and the allocation
 // must go around them.
 func subnetPoolAvoid(tx Tx, c Caller, v *VPC, p *Pool, family string) ([]netip.Prefix, error) {
-	root := p
-	for root.SourceResource == nil && root.SourcePoolID != "" {
-		next, err := tx.GetPool(c.AccountID, root.SourcePoolID)
-		if err != nil {
-			return nil, err
-		}
-		root = next
-	}
-	if err := checkSubnetPool(p, family, v.ID, root); err != nil {
+	if err := checkSubnetPoolOf(tx, c, v, p, family); err != nil {
 		return nil, err
 	}
 	// Every subnet block of the VPC, p's own among them: those are p's
@@ -267,6 +271,20 @@ func subnetPoolAvoid(tx Tx, c Caller, v *VPC, p *Pool, family string) ([]netip.P
 		avoid = append(avoid, blocks...)
 	}
 	return avoid, nil
+}
+
+// checkSubnetPoolOf checks that p is a resource planning pool of the VPC,
+// or nested under one.
+func checkSubnetPoolOf(tx Tx, c Caller, v *VPC, p *Pool, family string) error {
+	root := p
+	for root.SourceResource == nil && root.SourcePoolID != "" {
+		next, err := tx.GetPool(c.AccountID, root.SourcePoolID)
+		if err != nil {
+			return err
+		}
+		root = next
+	}
+	return checkSubnetPool(p, family, v.ID, root)
 }
 
 // lockSubnet reads one of the caller's subnets for a read-modify-write:

@@ -87,6 +87,42 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.vpc(owner, id, " FOR UPDATE") }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.vpc(owner, id, " FOR SHARE") }
 
+// ShareVPCBlocks sends both reads in one round trip. The blocks are read
+// after the share lock is granted (READ COMMITTED: each statement sees
+// what committed before it began); if the VPC is not the caller's, they
+// are dropped unseen.
+func (t *tx) ShareVPCBlocks(owner, id string, ipv6 bool) (*ipam.VPC, []netip.Prefix, error) {
+	fam := 4
+	if ipv6 {
+		fam = 6
+	}
+	var doc string
+	var blocks []netip.Prefix
+	err := t.sendAll(func(b *pgx.Batch) {
+		b.Queue("SELECT doc FROM vpcs WHERE id = $1 AND owner = $2 FOR SHARE", id, owner).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&doc)
+		})
+		b.Queue("SELECT cidr FROM subnet_blocks WHERE vpc_id = $1 AND family(cidr) = $2", id, fam).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var p netip.Prefix
+				if err := rows.Scan(&p); err != nil {
+					return err
+				}
+				blocks = append(blocks, p)
+			}
+			return rows.Err()
+		})
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("vpc %s: %w", id, err)
+	}
+	v := new(ipam.VPC)
+	if err := vpcdoc.VPC(doc, v); err != nil {
+		return nil, nil, err
+	}
+	return v, blocks, nil
+}
+
 func (t *tx) vpc(owner, id, lock string) (*ipam.VPC, error) {
 	return getResource(t, "vpc", id, vpcdoc.VPC, "SELECT doc FROM vpcs WHERE id = $1 AND owner = $2"+lock, id, owner)
 }

@@ -67,6 +67,24 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.GetVPC(owner, id) }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.GetVPC(owner, id) }
 
+// ShareVPCBlocks is GetVPC and the VPC's blocks in the family's whole
+// space.
+func (t *tx) ShareVPCBlocks(owner, id string, ipv6 bool) (*ipam.VPC, []netip.Prefix, error) {
+	v, err := t.GetVPC(owner, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	all := netip.MustParsePrefix("0.0.0.0/0")
+	if ipv6 {
+		all = netip.MustParsePrefix("::/0")
+	}
+	blocks, err := t.SubnetBlocksOverlapping(v.ID, all)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, blocks, nil
+}
+
 func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {
 	return getResource(t, "vpc cidr association", associationID, vpcdoc.VPC,
 		`SELECT v.doc FROM vpc_cidrs c JOIN vpcs v ON v.id = c.vpc_id WHERE c.association_id = ? AND c.owner = ?`,

@@ -326,6 +326,39 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 	overlapping(vpc2.ID, "10.1.0.0/16", e)
 	overlapping("vpc-missing", "10.1.0.0/16")
 
+	// ShareVPCBlocks: the VPC and every block of the family of its subnets.
+	shareBlocks := func(v *ipam.VPC, ipv6 bool, want ...string) {
+		t.Helper()
+		h.update(func(tx ipam.Tx) error {
+			got, blocks, err := tx.ShareVPCBlocks(owner, v.ID, ipv6)
+			if err != nil {
+				return err
+			}
+			equal(t, "ShareVPCBlocks VPC", got, v)
+			var gotS []string
+			for _, b := range blocks {
+				gotS = append(gotS, b.String())
+			}
+			slices.Sort(gotS)
+			slices.Sort(want)
+			equal(t, fmt.Sprintf("ShareVPCBlocks %s ipv6=%v", v.ID, ipv6), gotS, want)
+			return nil
+		})
+	}
+	shareBlocks(vpc, false, "10.1.0.0/24", "10.1.1.0/24", "10.1.4.0/22")
+	shareBlocks(vpc, true, "::/64", "2001:db8:1::/64", "2001:db8:1:1::/64")
+	shareBlocks(vpc2, false, "10.1.0.0/24")
+	for _, id := range []string{"vpc-missing", vpc.ID} {
+		who := owner
+		if id == vpc.ID {
+			who = "999999999999" // another account's VPC is not found either
+		}
+		h.wantErr(ipam.ErrNotFound, "ShareVPCBlocks of "+id+" as "+who, func(tx ipam.Tx) error {
+			_, _, err := tx.ShareVPCBlocks(who, id, false)
+			return err
+		})
+	}
+
 	refused := []struct {
 		name string
 		s    *ipam.Subnet
