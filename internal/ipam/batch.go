@@ -138,15 +138,17 @@ func (s *Service) runGroup(group []*poolBatch) {
 		jobs = append(jobs, g.jobs...)
 	}
 	results, err := s.allocateTogether(jobs, 1, func(tx Tx, o *op) error {
-		for _, g := range group {
-			j := g.jobs[0]
-			p, err := o.lockPool(tx, j.c, j.in.PoolID)
-			var de *Error
-			if errors.As(err, &de) {
-				continue // the batch's requests get their refusals
-			}
-			if err != nil {
-				return err
+		callers, ids := make([]Caller, len(group)), make([]string, len(group))
+		for i, g := range group {
+			callers[i], ids[i] = g.jobs[0].c, g.jobs[0].in.PoolID
+		}
+		pools, _, err := o.lockPools(tx, callers, ids)
+		if err != nil {
+			return err
+		}
+		for _, p := range pools {
+			if p == nil {
+				continue // refused: the batch's requests get their refusals
 			}
 			if _, err := o.space(tx, p); err != nil {
 				return err

@@ -1,5 +1,7 @@
 package ipam
 
+import "errors"
+
 // On PostgreSQL every statement is a round trip, and a pool's writers on
 // every node queue behind the one holding its lock. So what a write can
 // learn before it takes the lock, it learns first, and what it must learn
@@ -83,6 +85,46 @@ func (o *op) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
 		o.logs = append(o.logs, fetchedLog{id, since, log})
 	}
 	return p, nil
+}
+
+// lockPools is lockPool for several pools at once, locked in the order
+// given, in one round trip on PostgreSQL. Each answer is the pool or the
+// refusal lockPool would have given; err is an error that spoils the
+// transaction.
+func (o *op) lockPools(tx Tx, c []Caller, ids []string) (pools []*Pool, refused []error, err error) {
+	pools, refused = make([]*Pool, len(ids)), make([]error, len(ids))
+	var reqs []PoolLock
+	var at []int // reqs[k] is for ids[at[k]]
+	for i, id := range ids {
+		if id == "" {
+			_, _, refused[i] = lockPoolSince(tx, c[i], id, -1) // the refusal, without a lock
+			continue
+		}
+		reqs = append(reqs, PoolLock{Owner: c[i].AccountID, ID: id, Since: o.s.spaces.hint(id)})
+		at = append(at, i)
+	}
+	if len(reqs) == 0 {
+		return pools, refused, nil
+	}
+	got, err := tx.LockPoolsChanges(reqs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, g := range got {
+		i, r := at[k], reqs[k]
+		switch {
+		case errors.Is(g.Err, ErrNotFound):
+			refused[i] = poolNotFound(r.ID)
+			continue
+		case g.Err != nil:
+			return nil, nil, g.Err
+		}
+		if r.Since >= 0 && g.Pool.Version > r.Since {
+			o.logs = append(o.logs, fetchedLog{r.ID, r.Since, g.Log})
+		}
+		pools[i] = g.Pool
+	}
+	return pools, refused, nil
 }
 
 // fetched returns the log lockPool read for the pool, if it starts at or

@@ -79,6 +79,11 @@ type Tx interface {
 	// make both in one round trip: a node catching up on a pool other nodes
 	// wrote then spends no extra round trip holding the pool's lock.
 	LockPoolChanges(owner, id string, since int64) (*Pool, []PoolVersion, error)
+	// LockPoolsChanges is LockPoolChanges for each request, locked in the
+	// order given, in one round trip where the store can. A pool that is
+	// not found has ErrNotFound in its answer and does not stop the
+	// others; any other error is returned for the whole call.
+	LockPoolsChanges(reqs []PoolLock) ([]PoolLocked, error)
 	ListPools(owner string) ([]*Pool, error) // ascending by id
 	// CountPools is how many pools the scope has (resource planning pools
 	// included): the pools-per-scope quota without reading every pool.
@@ -381,4 +386,18 @@ func ClearEmpty(v any) {
 	case *Subnet:
 		v.Tags = NilIfEmpty(v.Tags)
 	}
+}
+
+// PoolLock asks Tx.LockPoolsChanges for one pool: its owner and id, and the
+// change-log version its caller has (Since < 0: no log wanted).
+type PoolLock struct {
+	Owner, ID string
+	Since     int64
+}
+
+// PoolLocked answers one PoolLock: the pool and its log, or Err.
+type PoolLocked struct {
+	Pool *Pool
+	Log  []PoolVersion
+	Err  error
 }

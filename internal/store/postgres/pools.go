@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -99,6 +100,46 @@ func (t *tx) LockPoolChanges(owner, id string, since int64) (*ipam.Pool, []ipam.
 	}
 	t.markLocked(id)
 	return p, log, nil
+}
+
+// LockPoolsChanges sends every lock and change-log read in one pipeline,
+// in the order given. A pool not found (no row, not a server error) leaves
+// the transaction going, so the others' answers stand.
+func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock) ([]ipam.PoolLocked, error) {
+	docs := make([][]byte, len(reqs))
+	out := make([]ipam.PoolLocked, len(reqs))
+	err := t.sendAll(func(b *pgx.Batch) {
+		for i, r := range reqs {
+			b.Queue(lockPoolSQL, r.ID, r.Owner).QueryRow(func(row pgx.Row) error {
+				if err := row.Scan(&docs[i]); err != nil {
+					if !errors.Is(err, pgx.ErrNoRows) {
+						return err
+					}
+					out[i].Err = fmt.Errorf("pool %s: %w", r.ID, ipam.ErrNotFound)
+				}
+				return nil
+			})
+			if r.Since >= 0 {
+				b.Queue(poolChangesSQL, r.ID, r.Since).Query(func(rows pgx.Rows) error { return scanChanges(rows, &out[i].Log) })
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range reqs {
+		if out[i].Err != nil {
+			out[i].Log = nil
+			continue
+		}
+		p := new(ipam.Pool)
+		if err := decodeDoc(docs[i], p); err != nil {
+			return nil, err
+		}
+		out[i].Pool = p
+		t.markLocked(r.ID)
+	}
+	return out, nil
 }
 
 func (t *tx) markLocked(id string) {

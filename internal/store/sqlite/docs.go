@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -188,6 +189,18 @@ func (t *tx) LockPoolChanges(owner, id string, since int64) (*ipam.Pool, []ipam.
 		return nil, nil, err
 	}
 	return p, log, nil
+}
+
+func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock) ([]ipam.PoolLocked, error) {
+	out := make([]ipam.PoolLocked, len(reqs))
+	for i, r := range reqs {
+		p, log, err := t.LockPoolChanges(r.Owner, r.ID, r.Since)
+		if err != nil && !errors.Is(err, ipam.ErrNotFound) {
+			return nil, err
+		}
+		out[i] = ipam.PoolLocked{Pool: p, Log: log, Err: err}
+	}
+	return out, nil
 }
 
 func (t *tx) ListPools(owner string) ([]*ipam.Pool, error) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
 
@@ -78,6 +79,31 @@ func testPoolChanges(t *testing.T, h *harness) {
 	h.wantErr(ipam.ErrNotFound, "LockPoolChanges of a missing pool", func(tx ipam.Tx) error {
 		_, _, err := tx.LockPoolChanges(owner, "ipam-pool-none", 0)
 		return err
+	})
+	// LockPoolsChanges: several at once; a missing pool or another owner's
+	// answers ErrNotFound without spoiling the others or the transaction.
+	h.update(func(tx ipam.Tx) error {
+		got, err := tx.LockPoolsChanges([]ipam.PoolLock{
+			{Owner: owner, ID: p.ID, Since: 1},
+			{Owner: owner, ID: "ipam-pool-none", Since: 0},
+			{Owner: "999999999999", ID: q.ID, Since: 0},
+			{Owner: owner, ID: q.ID, Since: -1},
+		})
+		if err != nil {
+			return err
+		}
+		equal(t, "LockPoolsChanges answers", len(got), 4)
+		equal(t, "LockPoolsChanges pool", got[0].Pool.ID, p.ID)
+		equal(t, "LockPoolsChanges(1) log", got[0].Log, []ipam.PoolVersion{v2, v3})
+		for _, k := range []int{1, 2} {
+			if !errors.Is(got[k].Err, ipam.ErrNotFound) || got[k].Pool != nil || got[k].Log != nil {
+				t.Errorf("LockPoolsChanges answer %d = %+v; want ErrNotFound alone", k, got[k])
+			}
+		}
+		if got[3].Err != nil || got[3].Pool.ID != q.ID || got[3].Log != nil {
+			t.Errorf("LockPoolsChanges(-1) = %+v; want the pool, no log", got[3])
+		}
+		return nil
 	})
 	h.wantErr(ipam.ErrConflict, "AppendPoolChanges of a logged version", func(tx ipam.Tx) error {
 		return tx.AppendPoolChanges(p.ID, 2, nil)
