@@ -58,7 +58,7 @@ func (s *Service) allocateIn(tx Tx, o *op, c Caller, in AllocateIpamPoolCidrInpu
 		return nil, err
 	}
 	if res != nil {
-		if err := res.admit(tx, p, &req); err != nil {
+		if err := res.admit(tx, o, p, &req); err != nil {
 			return nil, err
 		}
 	}

@@ -712,6 +712,15 @@ func coveredBy(tx Tx, vpcID string, p netip.Prefix) (float64, error) {
 	return n, nil
 }
 
+// knowIPAMs records owner's IPAMs as this transaction read them, for
+// ipamsOf.
+func (m *monitorState) knowIPAMs(owner string, is []*IPAM) {
+	if m.ipamsOf == nil {
+		m.ipamsOf = map[string][]*IPAM{}
+	}
+	m.ipamsOf[owner] = is
+}
+
 func (o *op) ipamsOf(tx Tx, owner string) ([]*IPAM, error) {
 	m := &o.mon
 	if is, ok := m.ipamsOf[owner]; ok {
@@ -721,10 +730,7 @@ func (o *op) ipamsOf(tx Tx, owner string) ([]*IPAM, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.ipamsOf == nil {
-		m.ipamsOf = map[string][]*IPAM{}
-	}
-	m.ipamsOf[owner] = is
+	m.knowIPAMs(owner, is)
 	return is, nil
 }
 

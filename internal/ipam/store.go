@@ -144,11 +144,12 @@ type Tx interface {
 	// SHARE): subnets are created in a VPC side by side, never in one being
 	// deleted or losing a CIDR.
 	ShareVPC(owner, id string) (*VPC, error)
-	// ShareVPCBlocks is ShareVPC that also returns the blocks of one
-	// family of every subnet of the VPC, in no set order: a subnet from a
-	// planning pool must go around them. A store may make both in one
-	// round trip.
-	ShareVPCBlocks(owner, id string, ipv6 bool) (*VPC, []netip.Prefix, error)
+	// SubnetContext is what a subnet from a planning pool needs once the
+	// pool is locked: ShareVPC, the blocks of one family of every subnet
+	// of the VPC (in no set order: the new block must go around them), and
+	// ListIPAMs(owner) (which IPAMs monitor it). A store may read all three
+	// in one round trip.
+	SubnetContext(owner, vpcID string, ipv6 bool) (*VPC, []netip.Prefix, []*IPAM, error)
 	// VPCByAssociation returns the VPC that has the CIDR association.
 	VPCByAssociation(owner, associationID string) (*VPC, error)
 	// ListVPCs returns q.OwnerID's VPCs ascending by id (q.VpcIDs unused).

@@ -148,7 +148,7 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 		use := &boundUse{}
 		use.resourceUse = resourceUse{typ: ResourceSubnet, id: sn.ID, region: s.region, family: b.family,
 			sizes: subnetSizes, what: "subnet", tags: tags,
-			check: func(tx Tx, p *Pool) ([]netip.Prefix, error) {
+			check: func(tx Tx, o *op, p *Pool) ([]netip.Prefix, error) {
 				use.pool = p
 				if len(explicit) > 0 {
 					v, err := checkExplicit(tx)
@@ -157,11 +157,13 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 					}
 					return subnetPoolAvoid(tx, c, v, p, b.family)
 				}
-				// The common case, in one round trip on PostgreSQL.
-				v, avoid, err := tx.ShareVPCBlocks(c.AccountID, in.VpcID, b.family == "ipv6")
+				// The common case, in one round trip on PostgreSQL, with the
+				// IPAMs the subnet's monitoring rows need.
+				v, avoid, ipams, err := tx.SubnetContext(c.AccountID, in.VpcID, b.family == "ipv6")
 				if err != nil {
 					return nil, notFoundAs(err, vpcNotFound(in.VpcID))
 				}
+				o.mon.knowIPAMs(c.AccountID, ipams)
 				sn.CIDR, sn.IPv6 = netip.Prefix{}, nil
 				if err := checkSubnetPoolOf(tx, c, v, p, b.family); err != nil {
 					return nil, err
@@ -194,7 +196,7 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 			use := &boundUse{}
 			use.resourceUse = resourceUse{typ: ResourceSubnet, id: sn.ID, region: s.region, family: b.family,
 				sizes: subnetSizes, what: "subnet", tags: tags,
-				check: func(tx Tx, p *Pool) ([]netip.Prefix, error) {
+				check: func(tx Tx, _ *op, p *Pool) ([]netip.Prefix, error) {
 					use.pool = p
 					return subnetPoolAvoid(tx, c, v, p, b.family)
 				}}

@@ -184,7 +184,7 @@ type resourceUse struct {
 	tagsOf func() []Tag
 	// check runs under the pool's lock before anything is written: it may
 	// refuse (a domain error), and returns prefixes the block must avoid.
-	check func(tx Tx, p *Pool) (avoid []netip.Prefix, err error)
+	check func(tx Tx, o *op, p *Pool) (avoid []netip.Prefix, err error)
 	// commit writes the resource once its allocation is in place. It must
 	// not refuse: every refusal belongs in check, before the batch wrote
 	// anything for this request.
@@ -192,11 +192,11 @@ type resourceUse struct {
 }
 
 // admit applies the resource's rules to an allocation request from p.
-func (r *resourceUse) admit(tx Tx, p *Pool, req *allocRequest) error {
+func (r *resourceUse) admit(tx Tx, o *op, p *Pool, req *allocRequest) error {
 	if err := r.sizes.check(req.bits, r.family, r.what, CodeInvalidParameterValue); err != nil {
 		return err
 	}
-	avoid, err := r.check(tx, p)
+	avoid, err := r.check(tx, o, p)
 	if err != nil {
 		return err
 	}

@@ -158,7 +158,7 @@ func allocInput(b blockRequest, dryRun bool) AllocateIpamPoolCidrInput {
 func (s *Service) vpcUse(v *VPC, family string, check func(Tx, *Pool) ([]netip.Prefix, error), commit func(Tx, *Allocation, *Pool) error) *boundUse {
 	u := &boundUse{}
 	u.resourceUse = resourceUse{typ: ResourceVPC, id: v.ID, region: v.Region, family: family, sizes: vpcSizes, what: "VPC", tags: v.Tags,
-		check: func(tx Tx, p *Pool) ([]netip.Prefix, error) {
+		check: func(tx Tx, _ *op, p *Pool) ([]netip.Prefix, error) {
 			if err := checkVPCPool(p, family, v.Region); err != nil {
 				return nil, err
 			}

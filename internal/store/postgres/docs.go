@@ -38,8 +38,10 @@ func (t *tx) GetIPAM(owner, id string) (*ipam.IPAM, error) {
 }
 
 func (t *tx) ListIPAMs(owner string) ([]*ipam.IPAM, error) {
-	return listDocs[ipam.IPAM](t, "SELECT doc FROM ipams WHERE owner = $1 ORDER BY id", owner)
+	return listDocs[ipam.IPAM](t, listIPAMsSQL, owner)
 }
+
+const listIPAMsSQL = "SELECT doc FROM ipams WHERE owner = $1 ORDER BY id"
 
 func (t *tx) InsertScope(s *ipam.Scope) error {
 	doc, err := json.Marshal(s)

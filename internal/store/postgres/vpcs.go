@@ -87,22 +87,23 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.vpc(owner, id, " FOR UPDATE") }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.vpc(owner, id, " FOR SHARE") }
 
-// ShareVPCBlocks sends both reads in one round trip. The blocks are read
-// after the share lock is granted (READ COMMITTED: each statement sees
-// what committed before it began); if the VPC is not the caller's, they
-// are dropped unseen.
-func (t *tx) ShareVPCBlocks(owner, id string, ipv6 bool) (*ipam.VPC, []netip.Prefix, error) {
+// SubnetContext sends the three reads in one round trip. The blocks are
+// read after the share lock is granted (READ COMMITTED: each statement
+// sees what committed before it began); if the VPC is not the caller's,
+// they are dropped unseen.
+func (t *tx) SubnetContext(owner, vpcID string, ipv6 bool) (*ipam.VPC, []netip.Prefix, []*ipam.IPAM, error) {
 	fam := 4
 	if ipv6 {
 		fam = 6
 	}
 	var doc string
 	var blocks []netip.Prefix
+	var ipams []*ipam.IPAM
 	err := t.sendAll(func(b *pgx.Batch) {
-		b.Queue("SELECT doc FROM vpcs WHERE id = $1 AND owner = $2 FOR SHARE", id, owner).QueryRow(func(row pgx.Row) error {
+		b.Queue("SELECT doc FROM vpcs WHERE id = $1 AND owner = $2 FOR SHARE", vpcID, owner).QueryRow(func(row pgx.Row) error {
 			return row.Scan(&doc)
 		})
-		b.Queue("SELECT cidr FROM subnet_blocks WHERE vpc_id = $1 AND family(cidr) = $2", id, fam).Query(func(rows pgx.Rows) error {
+		b.Queue("SELECT cidr FROM subnet_blocks WHERE vpc_id = $1 AND family(cidr) = $2", vpcID, fam).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var p netip.Prefix
 				if err := rows.Scan(&p); err != nil {
@@ -112,15 +113,29 @@ func (t *tx) ShareVPCBlocks(owner, id string, ipv6 bool) (*ipam.VPC, []netip.Pre
 			}
 			return rows.Err()
 		})
+		b.Queue(listIPAMsSQL, owner).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var doc []byte
+				if err := rows.Scan(&doc); err != nil {
+					return err
+				}
+				i := new(ipam.IPAM)
+				if err := decodeDoc(doc, i); err != nil {
+					return err
+				}
+				ipams = append(ipams, i)
+			}
+			return rows.Err()
+		})
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("vpc %s: %w", id, err)
+		return nil, nil, nil, fmt.Errorf("vpc %s: %w", vpcID, err)
 	}
 	v := new(ipam.VPC)
 	if err := vpcdoc.VPC(doc, v); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return v, blocks, nil
+	return v, blocks, ipams, nil
 }
 
 func (t *tx) vpc(owner, id, lock string) (*ipam.VPC, error) {

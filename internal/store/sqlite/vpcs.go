@@ -67,12 +67,12 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.GetVPC(owner, id) }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.GetVPC(owner, id) }
 
-// ShareVPCBlocks is GetVPC and the VPC's blocks in the family's whole
-// space.
-func (t *tx) ShareVPCBlocks(owner, id string, ipv6 bool) (*ipam.VPC, []netip.Prefix, error) {
-	v, err := t.GetVPC(owner, id)
+// SubnetContext is GetVPC, the VPC's blocks in the family's whole space,
+// and ListIPAMs.
+func (t *tx) SubnetContext(owner, vpcID string, ipv6 bool) (*ipam.VPC, []netip.Prefix, []*ipam.IPAM, error) {
+	v, err := t.GetVPC(owner, vpcID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	all := netip.MustParsePrefix("0.0.0.0/0")
 	if ipv6 {
@@ -80,9 +80,13 @@ func (t *tx) ShareVPCBlocks(owner, id string, ipv6 bool) (*ipam.VPC, []netip.Pre
 	}
 	blocks, err := t.SubnetBlocksOverlapping(v.ID, all)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return v, blocks, nil
+	ipams, err := t.ListIPAMs(owner)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return v, blocks, ipams, nil
 }
 
 func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {

@@ -326,22 +326,32 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 	overlapping(vpc2.ID, "10.1.0.0/16", e)
 	overlapping("vpc-missing", "10.1.0.0/16")
 
-	// ShareVPCBlocks: the VPC and every block of the family of its subnets.
+	// SubnetContext: the VPC, every block of the family of its subnets,
+	// and the owner's IPAMs.
+	h.update(func(tx ipam.Tx) error {
+		return tx.InsertIPAM(&ipam.IPAM{ID: "ipam-1", OwnerID: owner, Region: "us-east-1", OperatingRegions: []string{"us-east-1"}})
+	})
 	shareBlocks := func(v *ipam.VPC, ipv6 bool, want ...string) {
 		t.Helper()
 		h.update(func(tx ipam.Tx) error {
-			got, blocks, err := tx.ShareVPCBlocks(owner, v.ID, ipv6)
+			got, blocks, ipams, err := tx.SubnetContext(owner, v.ID, ipv6)
 			if err != nil {
 				return err
 			}
-			equal(t, "ShareVPCBlocks VPC", got, v)
+			equal(t, "SubnetContext VPC", got, v)
+			list, err := tx.ListIPAMs(owner)
+			if err != nil {
+				return err
+			}
+			equal(t, "SubnetContext IPAMs", ipams, list)
+			equal(t, "SubnetContext IPAM count", len(ipams), 1)
 			var gotS []string
 			for _, b := range blocks {
 				gotS = append(gotS, b.String())
 			}
 			slices.Sort(gotS)
 			slices.Sort(want)
-			equal(t, fmt.Sprintf("ShareVPCBlocks %s ipv6=%v", v.ID, ipv6), gotS, want)
+			equal(t, fmt.Sprintf("SubnetContext %s ipv6=%v", v.ID, ipv6), gotS, want)
 			return nil
 		})
 	}
@@ -353,8 +363,8 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 		if id == vpc.ID {
 			who = "999999999999" // another account's VPC is not found either
 		}
-		h.wantErr(ipam.ErrNotFound, "ShareVPCBlocks of "+id+" as "+who, func(tx ipam.Tx) error {
-			_, _, err := tx.ShareVPCBlocks(who, id, false)
+		h.wantErr(ipam.ErrNotFound, "SubnetContext of "+id+" as "+who, func(tx ipam.Tx) error {
+			_, _, _, err := tx.SubnetContext(who, id, false)
 			return err
 		})
 	}
