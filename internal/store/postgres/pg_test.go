@@ -245,6 +245,7 @@ func TestExclusionConstraint(t *testing.T) {
 		{"10.1.0.0/24", "0a010000", "0a0100fe"},                                                 // last short of the broadcast address
 		{"10.1.0.0/24", "0a020000", "0a0200ff"},                                                 // another network
 		{"fd00:9::/64", "fd000009000000000000000000000000", "fd000009000000000000ffffffffffff"}, // a short last
+		{"fd00:9::/64", "fd000009000000010000000000000000", "fd00000900000001ffffffffffffffff"}, // another network
 		{"10.1.0.0/24", "0a0100", "0a01ff"},                                                     // neither 4 nor 16 bytes
 	} {
 		_, err = s.Pool().Exec(context.Background(), `INSERT INTO allocations (id, pool_id, owner, cidr, addr, last, bits)
