@@ -137,25 +137,11 @@ func (s *Service) runGroup(group []*poolBatch) {
 	for _, g := range group {
 		jobs = append(jobs, g.jobs...)
 	}
-	results, err := s.allocateTogether(jobs, 1, func(tx Tx, o *op) error {
-		callers, ids := make([]Caller, len(group)), make([]string, len(group))
-		for i, g := range group {
-			callers[i], ids[i] = g.jobs[0].c, g.jobs[0].in.PoolID
-		}
-		pools, _, err := o.lockPools(tx, callers, ids)
-		if err != nil {
-			return err
-		}
-		for _, p := range pools {
-			if p == nil {
-				continue // refused: the batch's requests get their refusals
-			}
-			if _, err := o.space(tx, p); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	heads := make([]*allocJob, len(group))
+	for i, g := range group {
+		heads[i] = g.jobs[0]
+	}
+	results, err := s.allocateTogether(jobs, 1, func(tx Tx, o *op) error { return o.lockJobs(tx, heads, jobs) })
 	if err != nil {
 		// A lost race or a failure of one request's writes spoils the
 		// transaction: each pool's batch runs again on its own.
@@ -178,7 +164,7 @@ func (s *Service) runBatch(batch []*allocJob) {
 		s.allocateAlone(batch[0])
 		return
 	}
-	results, err := s.allocateTogether(batch, ConflictRuns, nil)
+	results, err := s.allocateTogether(batch, ConflictRuns, func(tx Tx, o *op) error { return o.lockJobs(tx, batch[:1], batch) })
 	if err != nil {
 		for _, j := range batch {
 			s.allocateAlone(j)
@@ -227,6 +213,9 @@ func (s *Service) allocateTogether(jobs []*allocJob, runs int, lock func(Tx, *op
 func (s *Service) allocateAlone(j *allocJob) {
 	err := s.update(j.ctx, func(tx Tx, o *op) error {
 		if err := o.prefetchTokens(tx, "AllocateIpamPoolCidr", []*allocJob{j}); err != nil {
+			return err
+		}
+		if err := o.lockJobs(tx, []*allocJob{j}, []*allocJob{j}); err != nil {
 			return err
 		}
 		var err error

@@ -1,6 +1,10 @@
 package ipam
 
-import "errors"
+import (
+	"errors"
+	"net/netip"
+	"slices"
+)
 
 // On PostgreSQL every statement is a round trip, and a pool's writers on
 // every node queue behind the one holding its lock. So what a write can
@@ -88,10 +92,11 @@ func (o *op) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
 }
 
 // lockPools is lockPool for several pools at once, locked in the order
-// given, in one round trip on PostgreSQL. Each answer is the pool or the
-// refusal lockPool would have given; err is an error that spoils the
-// transaction.
-func (o *op) lockPools(tx Tx, c []Caller, ids []string) (pools []*Pool, refused []error, err error) {
+// given, followed by the subnet contexts reads asks for (kept for
+// subnetContext), in one round trip on PostgreSQL. Each answer is the pool
+// or the refusal lockPool would have given; err is an error that spoils
+// the transaction.
+func (o *op) lockPools(tx Tx, c []Caller, ids []string, reads []SubnetRead) (pools []*Pool, refused []error, err error) {
 	pools, refused = make([]*Pool, len(ids)), make([]error, len(ids))
 	var reqs []PoolLock
 	var at []int // reqs[k] is for ids[at[k]]
@@ -106,9 +111,15 @@ func (o *op) lockPools(tx Tx, c []Caller, ids []string) (pools []*Pool, refused 
 	if len(reqs) == 0 {
 		return pools, refused, nil
 	}
-	got, err := tx.LockPoolsChanges(reqs)
+	got, read, err := tx.LockPoolsChanges(reqs, reads)
 	if err != nil {
 		return nil, nil, err
+	}
+	for i, r := range reads {
+		if o.subnetCtx == nil {
+			o.subnetCtx = map[SubnetRead]SubnetReadResult{}
+		}
+		o.subnetCtx[r] = read[i]
 	}
 	for k, g := range got {
 		i, r := at[k], reqs[k]
@@ -125,6 +136,45 @@ func (o *op) lockPools(tx Tx, c []Caller, ids []string) (pools []*Pool, refused 
 		pools[i] = g.Pool
 	}
 	return pools, refused, nil
+}
+
+// subnetContext is tx.SubnetContext, answered from what lockPools read
+// ahead when it can.
+func (o *op) subnetContext(tx Tx, r SubnetRead) (*VPC, []netip.Prefix, []*IPAM, error) {
+	if got, ok := o.subnetCtx[r]; ok {
+		return got.VPC, got.Blocks, got.IPAMs, got.Err
+	}
+	return tx.SubnetContext(r.Owner, r.VpcID, r.IPv6)
+}
+
+// lockJobs locks the pools of heads (one job per pool, in the lock order),
+// reads ahead the subnet contexts that jobs will ask for, in one round trip
+// on PostgreSQL, and takes each locked pool's space. A refused pool is
+// skipped: its jobs look it up again and get the refusal.
+func (o *op) lockJobs(tx Tx, heads, jobs []*allocJob) error {
+	callers, ids := make([]Caller, len(heads)), make([]string, len(heads))
+	for i, j := range heads {
+		callers[i], ids[i] = j.c, j.in.PoolID
+	}
+	var reads []SubnetRead
+	for _, j := range jobs {
+		if j.res != nil && j.res.read != nil && !slices.Contains(reads, *j.res.read) {
+			reads = append(reads, *j.res.read)
+		}
+	}
+	pools, _, err := o.lockPools(tx, callers, ids, reads)
+	if err != nil {
+		return err
+	}
+	for _, p := range pools {
+		if p == nil {
+			continue
+		}
+		if _, err := o.space(tx, p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fetched returns the log lockPool read for the pool, if it starts at or

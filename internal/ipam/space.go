@@ -74,7 +74,9 @@ type op struct {
 	// What this transaction read ahead (prefetch.go).
 	tokens map[tokenKey]*TokenRecord // nil value: known absent
 	logs   []fetchedLog
-	mon    monitorState // what monitoring must catch up with (monitor.go)
+	// subnetCtx: the subnet contexts lockPools read with the locks.
+	subnetCtx map[SubnetRead]SubnetReadResult
+	mon       monitorState // what monitoring must catch up with (monitor.go)
 }
 
 type heldSpace struct {
@@ -337,7 +339,7 @@ func (o *op) forget(poolID string) {
 
 func (o *op) reset() {
 	o.release(false)
-	o.tokens, o.logs = nil, nil
+	o.tokens, o.logs, o.subnetCtx = nil, nil, nil
 	o.mon.reset()
 }
 

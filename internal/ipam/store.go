@@ -80,10 +80,12 @@ type Tx interface {
 	// wrote then spends no extra round trip holding the pool's lock.
 	LockPoolChanges(owner, id string, since int64) (*Pool, []PoolVersion, error)
 	// LockPoolsChanges is LockPoolChanges for each request, locked in the
-	// order given, in one round trip where the store can. A pool that is
-	// not found has ErrNotFound in its answer and does not stop the
-	// others; any other error is returned for the whole call.
-	LockPoolsChanges(reqs []PoolLock) ([]PoolLocked, error)
+	// order given, and then, once every pool is locked (pools before VPCs),
+	// SubnetContext for each read, all in one round trip where the store
+	// can. A pool or VPC that is not found has ErrNotFound in its answer
+	// and does not stop the others; any other error is returned for the
+	// whole call.
+	LockPoolsChanges(reqs []PoolLock, reads []SubnetRead) ([]PoolLocked, []SubnetReadResult, error)
 	ListPools(owner string) ([]*Pool, error) // ascending by id
 	// CountPools is how many pools the scope has (resource planning pools
 	// included): the pools-per-scope quota without reading every pool.
@@ -394,6 +396,20 @@ func ClearEmpty(v any) {
 type PoolLock struct {
 	Owner, ID string
 	Since     int64
+}
+
+// SubnetRead asks Tx.LockPoolsChanges for one SubnetContext.
+type SubnetRead struct {
+	Owner, VpcID string
+	IPv6         bool
+}
+
+// SubnetReadResult answers one SubnetRead: what SubnetContext returns.
+type SubnetReadResult struct {
+	VPC    *VPC
+	Blocks []netip.Prefix
+	IPAMs  []*IPAM
+	Err    error
 }
 
 // PoolLocked answers one PoolLock: the pool and its log, or Err.

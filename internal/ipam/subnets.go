@@ -157,9 +157,9 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 					}
 					return subnetPoolAvoid(tx, c, v, p, b.family)
 				}
-				// The common case, in one round trip on PostgreSQL, with the
-				// IPAMs the subnet's monitoring rows need.
-				v, avoid, ipams, err := tx.SubnetContext(c.AccountID, in.VpcID, b.family == "ipv6")
+				// The common case: read with the pool's lock (use.read), with
+				// the IPAMs the subnet's monitoring rows need.
+				v, avoid, ipams, err := o.subnetContext(tx, *use.read)
 				if err != nil {
 					return nil, notFoundAs(err, vpcNotFound(in.VpcID))
 				}
@@ -170,6 +170,7 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 				}
 				return avoid, nil
 			},
+			read: readIf(len(explicit) == 0, SubnetRead{Owner: c.AccountID, VpcID: in.VpcID, IPv6: b.family == "ipv6"}),
 			commit: func(tx Tx, a *Allocation) error {
 				sn.setBlock(a.CIDR, a, use.pool)
 				return tx.InsertSubnet(sn)
@@ -273,6 +274,14 @@ func subnetPoolAvoid(tx Tx, c Caller, v *VPC, p *Pool, family string) ([]netip.P
 		avoid = append(avoid, blocks...)
 	}
 	return avoid, nil
+}
+
+// readIf is &r if cond, else nil.
+func readIf(cond bool, r SubnetRead) *SubnetRead {
+	if !cond {
+		return nil
+	}
+	return &r
 }
 
 // checkSubnetPoolOf checks that p is a resource planning pool of the VPC,

@@ -102,12 +102,14 @@ func (t *tx) LockPoolChanges(owner, id string, since int64) (*ipam.Pool, []ipam.
 	return p, log, nil
 }
 
-// LockPoolsChanges sends every lock and change-log read in one pipeline,
-// in the order given. A pool not found (no row, not a server error) leaves
-// the transaction going, so the others' answers stand.
-func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock) ([]ipam.PoolLocked, error) {
+// LockPoolsChanges sends every lock and change-log read, then the reads,
+// in one pipeline, in the order given. A pool or VPC not found (no row,
+// not a server error) leaves the transaction going, so the others'
+// answers stand.
+func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock, reads []ipam.SubnetRead) ([]ipam.PoolLocked, []ipam.SubnetReadResult, error) {
 	docs := make([][]byte, len(reqs))
 	out := make([]ipam.PoolLocked, len(reqs))
+	qs := make([]subnetContextQuery, len(reads))
 	err := t.sendAll(func(b *pgx.Batch) {
 		for i, r := range reqs {
 			b.Queue(lockPoolSQL, r.ID, r.Owner).QueryRow(func(row pgx.Row) error {
@@ -123,9 +125,12 @@ func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock) ([]ipam.PoolLocked, error) {
 				b.Queue(poolChangesSQL, r.ID, r.Since).Query(func(rows pgx.Rows) error { return scanChanges(rows, &out[i].Log) })
 			}
 		}
+		for i, r := range reads {
+			qs[i].queue(b, r)
+		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, r := range reqs {
 		if out[i].Err != nil {
@@ -134,12 +139,18 @@ func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock) ([]ipam.PoolLocked, error) {
 		}
 		p := new(ipam.Pool)
 		if err := decodeDoc(docs[i], p); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out[i].Pool = p
 		t.markLocked(r.ID)
 	}
-	return out, nil
+	got := make([]ipam.SubnetReadResult, len(reads))
+	for i, r := range reads {
+		if got[i] = qs[i].result(r.VpcID); got[i].Err != nil && !errors.Is(got[i].Err, ipam.ErrNotFound) {
+			return nil, nil, got[i].Err
+		}
+	}
+	return out, got, nil
 }
 
 func (t *tx) markLocked(id string) {

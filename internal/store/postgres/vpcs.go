@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/netip"
@@ -87,55 +88,78 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.vpc(owner, id, " FOR UPDATE") }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.vpc(owner, id, " FOR SHARE") }
 
-// SubnetContext sends the three reads in one round trip. The blocks are
-// read after the share lock is granted (READ COMMITTED: each statement
-// sees what committed before it began); if the VPC is not the caller's,
-// they are dropped unseen.
+// SubnetContext sends the three reads in one round trip.
 func (t *tx) SubnetContext(owner, vpcID string, ipv6 bool) (*ipam.VPC, []netip.Prefix, []*ipam.IPAM, error) {
-	fam := 4
-	if ipv6 {
-		fam = 6
-	}
-	var doc string
-	var blocks []netip.Prefix
-	var ipams []*ipam.IPAM
-	err := t.sendAll(func(b *pgx.Batch) {
-		b.Queue("SELECT doc FROM vpcs WHERE id = $1 AND owner = $2 FOR SHARE", vpcID, owner).QueryRow(func(row pgx.Row) error {
-			return row.Scan(&doc)
-		})
-		b.Queue("SELECT cidr FROM subnet_blocks WHERE vpc_id = $1 AND family(cidr) = $2", vpcID, fam).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var p netip.Prefix
-				if err := rows.Scan(&p); err != nil {
-					return err
-				}
-				blocks = append(blocks, p)
-			}
-			return rows.Err()
-		})
-		b.Queue(listIPAMsSQL, owner).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var doc []byte
-				if err := rows.Scan(&doc); err != nil {
-					return err
-				}
-				i := new(ipam.IPAM)
-				if err := decodeDoc(doc, i); err != nil {
-					return err
-				}
-				ipams = append(ipams, i)
-			}
-			return rows.Err()
-		})
-	})
-	if err != nil {
+	var q subnetContextQuery
+	if err := t.sendAll(func(b *pgx.Batch) { q.queue(b, ipam.SubnetRead{Owner: owner, VpcID: vpcID, IPv6: ipv6}) }); err != nil {
 		return nil, nil, nil, fmt.Errorf("vpc %s: %w", vpcID, err)
 	}
-	v := new(ipam.VPC)
-	if err := vpcdoc.VPC(doc, v); err != nil {
-		return nil, nil, nil, err
+	r := q.result(vpcID)
+	return r.VPC, r.Blocks, r.IPAMs, r.Err
+}
+
+// subnetContextQuery is one SubnetContext in a batch. The blocks are read
+// after the VPC's share lock is granted (READ COMMITTED: each statement
+// sees what committed before it began); if the VPC is not the caller's,
+// they are dropped unseen.
+type subnetContextQuery struct {
+	doc     string
+	missing bool
+	res     ipam.SubnetReadResult
+	err     error // decoding
+}
+
+func (q *subnetContextQuery) queue(b *pgx.Batch, r ipam.SubnetRead) {
+	fam := 4
+	if r.IPv6 {
+		fam = 6
 	}
-	return v, blocks, ipams, nil
+	b.Queue("SELECT doc FROM vpcs WHERE id = $1 AND owner = $2 FOR SHARE", r.VpcID, r.Owner).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&q.doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			q.missing = true
+			return nil
+		}
+		return err
+	})
+	b.Queue("SELECT cidr FROM subnet_blocks WHERE vpc_id = $1 AND family(cidr) = $2", r.VpcID, fam).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var p netip.Prefix
+			if err := rows.Scan(&p); err != nil {
+				return err
+			}
+			q.res.Blocks = append(q.res.Blocks, p)
+		}
+		return rows.Err()
+	})
+	b.Queue(listIPAMsSQL, r.Owner).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var doc []byte
+			if err := rows.Scan(&doc); err != nil {
+				return err
+			}
+			i := new(ipam.IPAM)
+			if err := decodeDoc(doc, i); err != nil {
+				return err
+			}
+			q.res.IPAMs = append(q.res.IPAMs, i)
+		}
+		return rows.Err()
+	})
+}
+
+// result is the answer once the batch ran: ErrNotFound for a VPC that is
+// missing or another account's.
+func (q *subnetContextQuery) result(vpcID string) ipam.SubnetReadResult {
+	if q.missing {
+		return ipam.SubnetReadResult{Err: fmt.Errorf("vpc %s: %w", vpcID, ipam.ErrNotFound)}
+	}
+	v := new(ipam.VPC)
+	if err := vpcdoc.VPC(q.doc, v); err != nil {
+		return ipam.SubnetReadResult{Err: err}
+	}
+	q.res.VPC = v
+	return q.res
 }
 
 func (t *tx) vpc(owner, id, lock string) (*ipam.VPC, error) {

@@ -191,16 +191,24 @@ func (t *tx) LockPoolChanges(owner, id string, since int64) (*ipam.Pool, []ipam.
 	return p, log, nil
 }
 
-func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock) ([]ipam.PoolLocked, error) {
+func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock, reads []ipam.SubnetRead) ([]ipam.PoolLocked, []ipam.SubnetReadResult, error) {
 	out := make([]ipam.PoolLocked, len(reqs))
 	for i, r := range reqs {
 		p, log, err := t.LockPoolChanges(r.Owner, r.ID, r.Since)
 		if err != nil && !errors.Is(err, ipam.ErrNotFound) {
-			return nil, err
+			return nil, nil, err
 		}
 		out[i] = ipam.PoolLocked{Pool: p, Log: log, Err: err}
 	}
-	return out, nil
+	got := make([]ipam.SubnetReadResult, len(reads))
+	for i, r := range reads {
+		v, blocks, ipams, err := t.SubnetContext(r.Owner, r.VpcID, r.IPv6)
+		if err != nil && !errors.Is(err, ipam.ErrNotFound) {
+			return nil, nil, err
+		}
+		got[i] = ipam.SubnetReadResult{VPC: v, Blocks: blocks, IPAMs: ipams, Err: err}
+	}
+	return out, got, nil
 }
 
 func (t *tx) ListPools(owner string) ([]*ipam.Pool, error) {

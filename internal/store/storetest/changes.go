@@ -83,12 +83,12 @@ func testPoolChanges(t *testing.T, h *harness) {
 	// LockPoolsChanges: several at once; a missing pool or another owner's
 	// answers ErrNotFound without spoiling the others or the transaction.
 	h.update(func(tx ipam.Tx) error {
-		got, err := tx.LockPoolsChanges([]ipam.PoolLock{
+		got, _, err := tx.LockPoolsChanges([]ipam.PoolLock{
 			{Owner: owner, ID: p.ID, Since: 1},
 			{Owner: owner, ID: "ipam-pool-none", Since: 0},
 			{Owner: "999999999999", ID: q.ID, Since: 0},
 			{Owner: owner, ID: q.ID, Since: -1},
-		})
+		}, nil)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -358,6 +359,36 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 	shareBlocks(vpc, false, "10.1.0.0/24", "10.1.1.0/24", "10.1.4.0/22")
 	shareBlocks(vpc, true, "::/64", "2001:db8:1::/64", "2001:db8:1:1::/64")
 	shareBlocks(vpc2, false, "10.1.0.0/24")
+	// The same reads behind pool locks (LockPoolsChanges): a VPC not found
+	// answers ErrNotFound without spoiling the others.
+	h.update(func(tx ipam.Tx) error {
+		v, blocks, ipams, err := tx.SubnetContext(owner, vpc.ID, true)
+		if err != nil {
+			return err
+		}
+		_, got, err := tx.LockPoolsChanges(nil, []ipam.SubnetRead{
+			{Owner: owner, VpcID: vpc.ID, IPv6: true},
+			{Owner: owner, VpcID: "vpc-missing"},
+			{Owner: "999999999999", VpcID: vpc.ID},
+			{Owner: owner, VpcID: vpc2.ID},
+		})
+		if err != nil {
+			return err
+		}
+		equal(t, "LockPoolsChanges reads", len(got), 4)
+		equal(t, "LockPoolsChanges read VPC", got[0].VPC, v)
+		slices.SortFunc(blocks, netip.Prefix.Compare)
+		slices.SortFunc(got[0].Blocks, netip.Prefix.Compare)
+		equal(t, "LockPoolsChanges read blocks", got[0].Blocks, blocks)
+		equal(t, "LockPoolsChanges read IPAMs", got[0].IPAMs, ipams)
+		for _, k := range []int{1, 2} {
+			if !errors.Is(got[k].Err, ipam.ErrNotFound) || got[k].VPC != nil {
+				t.Errorf("LockPoolsChanges read %d = %+v; want ErrNotFound alone", k, got[k])
+			}
+		}
+		equal(t, "LockPoolsChanges read of another VPC", len(got[3].Blocks), 1)
+		return nil
+	})
 	for _, id := range []string{"vpc-missing", vpc.ID} {
 		who := owner
 		if id == vpc.ID {
