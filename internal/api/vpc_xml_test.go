@@ -25,8 +25,21 @@ type reflectedSubnets struct {
 	NextToken string                   `xml:"nextToken,omitempty"`
 }
 
+// The shapes CreateVpc and CreateSubnet answered with before they rendered
+// by hand.
+type reflectedVpc struct {
+	Vpc xmlVpc `xml:"vpc"`
+}
+
+type reflectedSubnet struct {
+	Subnet xmlSubnet `xml:"subnet"`
+}
+
 func checkVpcsXML(t testing.TB, items []*ipam.VPC, next string) {
 	t.Helper()
+	for _, v := range items {
+		sameXML(t, "CreateVpc", &vpcResponse{v}, &reflectedVpc{wireVpc(v)})
+	}
 	got, err := ec2query.MarshalResponse("DescribeVpcs", "req-1", &vpcsResponse{items, next})
 	if err != nil {
 		t.Fatal(err)
@@ -40,8 +53,28 @@ func checkVpcsXML(t testing.TB, items []*ipam.VPC, next string) {
 	}
 }
 
+// sameXML checks that a hand-written answer is encoding/xml's, byte for
+// byte.
+func sameXML(t testing.TB, action string, got, want any) {
+	t.Helper()
+	g, err := ec2query.MarshalResponse(action, "req-1", got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := ec2query.MarshalResponse(action, "req-1", want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(g, w) {
+		t.Fatalf("hand-written XML differs from encoding/xml:\n got %q\nwant %q", g, w)
+	}
+}
+
 func checkSubnetsXML(t testing.TB, items []*ipam.Subnet, next string) {
 	t.Helper()
+	for _, sn := range items {
+		sameXML(t, "CreateSubnet", &subnetResponse{sn}, &reflectedSubnet{wireSubnet(sn)})
+	}
 	got, err := ec2query.MarshalResponse("DescribeSubnets", "req-1", &subnetsResponse{items, next})
 	if err != nil {
 		t.Fatal(err)

@@ -9,10 +9,6 @@ import (
 
 // The VPC and subnet actions: decode, call the service, encode.
 
-type vpcResponse struct {
-	Vpc xmlVpc `xml:"vpc"`
-}
-
 func vpcCidrParams(p *ec2query.Params) ipam.VpcCidrParams {
 	return ipam.VpcCidrParams{
 		CidrBlock: str(p, "CidrBlock"), Ipv4IpamPoolID: str(p, "Ipv4IpamPoolId"),
@@ -42,7 +38,7 @@ func (h *Handler) createVpc(ctx context.Context, c ipam.Caller, p *ec2query.Para
 	if err != nil {
 		return nil, err
 	}
-	return &vpcResponse{wireVpc(v)}, nil
+	return &vpcResponse{v}, nil
 }
 
 func (h *Handler) describeVpcs(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
@@ -157,10 +153,6 @@ func (h *Handler) modifyVpcAttribute(ctx context.Context, c ipam.Caller, p *ec2q
 	return &returnResponse{true}, nil
 }
 
-type subnetResponse struct {
-	Subnet xmlSubnet `xml:"subnet"`
-}
-
 func (h *Handler) createSubnet(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
 	in := ipam.CreateSubnetInput{
 		DryRun: dryRun(p), VpcID: p.RequiredString("VpcId"), CidrBlock: str(p, "CidrBlock"),
@@ -177,7 +169,7 @@ func (h *Handler) createSubnet(ctx context.Context, c ipam.Caller, p *ec2query.P
 	if err != nil {
 		return nil, err
 	}
-	return &subnetResponse{wireSubnet(sn)}, nil
+	return &subnetResponse{sn}, nil
 }
 
 func (h *Handler) describeSubnets(ctx context.Context, c ipam.Caller, p *ec2query.Params) (any, error) {
