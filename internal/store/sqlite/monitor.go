@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -84,15 +85,7 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC
 			args = append(args, f)
 		}
 	}
-	// One index search each; an OR of them would scan the scope, and an IN
-	// list would build a temporary index of its values every time.
-	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
-		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4 AND vpc_id <> ?5`
-	for i := 6; i <= len(args); i++ {
-		query += fmt.Sprintf(` UNION ALL SELECT `+resourceCIDRCols+` FROM resource_cidrs INDEXED BY resource_cidrs_addr
-		WHERE scope_id = ?1 AND family = ?2 AND first = ?%d AND last >= ?3 AND vpc_id <> ?5`, i)
-	}
-	rows, err := t.resourceCIDRs(query, args...)
+	rows, err := t.resourceCIDRs(overlappingQuery(len(args)-5), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +93,28 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC
 	// first: filtered in SQL, so the neighbours that start at one of p's
 	// shorter networks are not decoded), and then it contains p.
 	return rows, nil
+}
+
+// overlappingQueries caches overlappingQuery's text by its number of
+// starts (building it was a seventh of the lookup's CPU).
+var overlappingQueries sync.Map // int -> string
+
+// overlappingQuery is ResourceCIDRsOverlapping's statement with one index
+// search for the blocks inside p and one for each of n starts of p's
+// shorter networks; an OR of them would scan the scope, and an IN list
+// would build a temporary index of its values every time.
+func overlappingQuery(n int) string {
+	if q, ok := overlappingQueries.Load(n); ok {
+		return q.(string)
+	}
+	query := `SELECT ` + resourceCIDRCols + ` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ?1 AND family = ?2 AND first BETWEEN ?3 AND ?4 AND vpc_id <> ?5`
+	for i := 6; i < 6+n; i++ {
+		query += fmt.Sprintf(` UNION ALL SELECT `+resourceCIDRCols+` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ?1 AND family = ?2 AND first = ?%d AND last >= ?3 AND vpc_id <> ?5`, i)
+	}
+	overlappingQueries.Store(n, query)
+	return query
 }
 
 func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {
