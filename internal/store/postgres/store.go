@@ -9,6 +9,7 @@ import (
 	crand "crypto/rand"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -24,6 +25,8 @@ type Store struct {
 	analyzeDone chan struct{}      // closed when analyzeLoop returns
 
 	node uint32 // this node's number (NodeNumber)
+
+	trips atomic.Int64 // round trips transactions sent (RoundTrips)
 }
 
 var _ ipam.Store = (*Store)(nil)
@@ -123,6 +126,10 @@ func (s *Store) WriteLanes() int { return max(min(s.maxConns, writeLanes), 1) }
 // and 1.63-1.89 with 16 (one per connection, as before).
 const writeLanes = 4
 
+// RoundTrips is how many round trips this store's transactions have sent
+// to the server so far: what tests of the write path's shape count.
+func (s *Store) RoundTrips() int64 { return s.trips.Load() }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	return mapErr(s.pool.Ping(ctx))
@@ -183,6 +190,7 @@ func (s *Store) attempt(ctx context.Context, begin string, fn func(tx ipam.Tx) e
 		return nil, err
 	}
 	t = newTx(ctx, conn, begin)
+	t.trips = &s.trips
 	// Deferred, so it also runs while a panic in fn unwinds.
 	defer t.end()
 	if err := fn(t); err != nil {

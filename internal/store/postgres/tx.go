@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -40,6 +41,8 @@ type tx struct {
 	// load is a bulk load in progress (BeginLoad): COMMIT is refused
 	// until FinishLoad rebuilt and checked what the load dropped.
 	load *loadState
+	// trips counts the round trips sent (Store.RoundTrips); nil: none.
+	trips *atomic.Int64
 }
 
 // rollbackTimeout bounds the ROLLBACK that ends a failed transaction.
@@ -77,6 +80,9 @@ func (t *tx) sendAll(add func(*pgx.Batch)) error {
 	t.rows.queue(b)
 	add(b)
 	t.sent = true
+	if t.trips != nil {
+		t.trips.Add(1)
+	}
 	return t.note(t.conn.SendBatch(t.ctx, b).Close())
 }
 
