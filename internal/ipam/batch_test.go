@@ -169,35 +169,12 @@ func benchCreateSubnetAcrossVpcs(b *testing.B, st ipam.Store) {
 	ctx := context.Background()
 	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
 	svc := ipam.NewService(st, ipam.Config{Limits: ipam.Limits{IpamsPerRegion: 1, ScopesPerIpam: 5, PoolsPerScope: 1000, PoolDepth: 10, CidrsPerPool: 50}})
-	i, err := svc.CreateIpam(ctx, c, ipam.CreateIpamInput{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	locale := "us-east-1"
-	top, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: i.PrivateDefaultScopeID, AddressFamily: "ipv4", Locale: &locale})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: top.ID, CIDR: "10.0.0.0/8"}); err != nil {
-		b.Fatal(err)
-	}
+	w := newPlanningWorld(b, svc, c)
 	const vpcs = 256
 	var vpcIDs, plans []string
 	for range vpcs {
-		bits := 16
-		v, err := svc.CreateVpc(ctx, c, ipam.CreateVpcInput{VpcCidrParams: ipam.VpcCidrParams{Ipv4IpamPoolID: top.ID, Ipv4NetmaskLength: &bits}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: i.PrivateDefaultScopeID, AddressFamily: "ipv4",
-			SourceResource: &ipam.SourceResource{ResourceID: v.ID, ResourceType: "vpc", ResourceRegion: "us-east-1", ResourceOwner: c.AccountID}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: p.ID, CIDR: v.CIDRs[0].CIDR.String()}); err != nil {
-			b.Fatal(err)
-		}
-		vpcIDs, plans = append(vpcIDs, v.ID), append(plans, p.ID)
+		v, p := w.vpcWithPlanningPool(b)
+		vpcIDs, plans = append(vpcIDs, v), append(plans, p)
 	}
 	var next atomic.Int64
 	b.SetParallelism(4) // 4 × GOMAXPROCS clients

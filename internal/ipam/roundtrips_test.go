@@ -25,33 +25,9 @@ func TestCreateSubnetRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
 	svc := ipam.NewService(st, ipam.Config{})
-	i, err := svc.CreateIpam(ctx, c, ipam.CreateIpamInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	locale := "us-east-1"
-	top, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: i.PrivateDefaultScopeID, AddressFamily: "ipv4", Locale: &locale})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: top.ID, CIDR: "10.0.0.0/8"}); err != nil {
-		t.Fatal(err)
-	}
-	bits := 16
-	v, err := svc.CreateVpc(ctx, c, ipam.CreateVpcInput{VpcCidrParams: ipam.VpcCidrParams{Ipv4IpamPoolID: top.ID, Ipv4NetmaskLength: &bits}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: i.PrivateDefaultScopeID, AddressFamily: "ipv4",
-		SourceResource: &ipam.SourceResource{ResourceID: v.ID, ResourceType: "vpc", ResourceRegion: "us-east-1", ResourceOwner: c.AccountID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: plan.ID, CIDR: v.CIDRs[0].CIDR.String()}); err != nil {
-		t.Fatal(err)
-	}
+	vpcID, planID := newPlanningWorld(t, svc, c).vpcWithPlanningPool(t)
 	sub := 28
-	in := ipam.CreateSubnetInput{VpcID: v.ID, Ipv4IpamPoolID: plan.ID, Ipv4NetmaskLength: &sub}
+	in := ipam.CreateSubnetInput{VpcID: vpcID, Ipv4IpamPoolID: planID, Ipv4NetmaskLength: &sub}
 	// The first subnet also loads the planning pool's space into the
 	// node's cache; the second is what every later one costs.
 	for k := range 2 {
@@ -66,4 +42,50 @@ func TestCreateSubnetRoundTrips(t *testing.T) {
 			t.Errorf("CreateSubnet %s from a planning pool took %d round trips, want 3", sn.CIDR, n)
 		}
 	}
+}
+
+// planningWorld is an account with an IPAM and a top-level pool of
+// 10.0.0.0/8 in us-east-1, from which VPCs take /16s.
+type planningWorld struct {
+	svc   *ipam.Service
+	c     ipam.Caller
+	scope string
+	top   string
+}
+
+func newPlanningWorld(tb testing.TB, svc *ipam.Service, c ipam.Caller) *planningWorld {
+	ctx := context.Background()
+	i, err := svc.CreateIpam(ctx, c, ipam.CreateIpamInput{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	locale := "us-east-1"
+	top, err := svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: i.PrivateDefaultScopeID, AddressFamily: "ipv4", Locale: &locale})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: top.ID, CIDR: "10.0.0.0/8"}); err != nil {
+		tb.Fatal(err)
+	}
+	return &planningWorld{svc: svc, c: c, scope: i.PrivateDefaultScopeID, top: top.ID}
+}
+
+// vpcWithPlanningPool makes a /16 VPC from the top pool and a resource
+// planning pool of it, provisioned with the VPC's CIDR.
+func (w *planningWorld) vpcWithPlanningPool(tb testing.TB) (vpcID, planID string) {
+	ctx, c := context.Background(), w.c
+	bits := 16
+	v, err := w.svc.CreateVpc(ctx, c, ipam.CreateVpcInput{VpcCidrParams: ipam.VpcCidrParams{Ipv4IpamPoolID: w.top, Ipv4NetmaskLength: &bits}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := w.svc.CreateIpamPool(ctx, c, ipam.CreateIpamPoolInput{ScopeID: w.scope, AddressFamily: "ipv4",
+		SourceResource: &ipam.SourceResource{ResourceID: v.ID, ResourceType: "vpc", ResourceRegion: "us-east-1", ResourceOwner: c.AccountID}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := w.svc.ProvisionIpamPoolCidr(ctx, c, ipam.ProvisionIpamPoolCidrInput{PoolID: p.ID, CIDR: v.CIDRs[0].CIDR.String()}); err != nil {
+		tb.Fatal(err)
+	}
+	return v.ID, p.ID
 }
