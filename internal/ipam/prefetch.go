@@ -91,29 +91,44 @@ func (o *op) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
 	return p, nil
 }
 
-// lockPools is lockPool for several pools at once, locked in the order
-// given, followed by the subnet contexts reads asks for (kept for
-// subnetContext), in one round trip on PostgreSQL. Each answer is the pool
-// or the refusal lockPool would have given; err is an error that spoils
-// the transaction.
-func (o *op) lockPools(tx Tx, c []Caller, ids []string, reads []SubnetRead) (pools []*Pool, refused []error, err error) {
-	pools, refused = make([]*Pool, len(ids)), make([]error, len(ids))
-	var reqs []PoolLock
-	var at []int // reqs[k] is for ids[at[k]]
-	for i, id := range ids {
-		if id == "" {
-			_, _, refused[i] = lockPoolSince(tx, c[i], id, -1) // the refusal, without a lock
-			continue
+// subnetContext is the read r, answered from what lockJobs read with the
+// pools' locks when it can.
+func (o *op) subnetContext(tx Tx, r SubnetRead) (*VPC, []netip.Prefix, []*IPAM, error) {
+	got, ok := o.subnetCtx[r]
+	if !ok {
+		_, read, err := tx.LockPoolsChanges(nil, []SubnetRead{r})
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		reqs = append(reqs, PoolLock{Owner: c[i].AccountID, ID: id, Since: o.s.spaces.hint(id)})
-		at = append(at, i)
+		got = read[0]
+	}
+	return got.VPC, got.Blocks, got.IPAMs, got.Err
+}
+
+// lockJobs is lockPool for the pools of heads (one job per pool, in the
+// lock order), followed by the subnet contexts jobs will ask for (kept
+// for subnetContext), in one round trip on PostgreSQL; then it takes each
+// locked pool's space. A pool missing or not found is skipped: its jobs
+// look it up again and get lockPool's refusal.
+func (o *op) lockJobs(tx Tx, heads, jobs []*allocJob) error {
+	var reqs []PoolLock
+	for _, j := range heads {
+		if id := j.in.PoolID; id != "" {
+			reqs = append(reqs, PoolLock{Owner: j.c.AccountID, ID: id, Since: o.s.spaces.hint(id)})
+		}
 	}
 	if len(reqs) == 0 {
-		return pools, refused, nil
+		return nil
+	}
+	var reads []SubnetRead
+	for _, j := range jobs {
+		if j.res != nil && j.res.read != nil && !slices.Contains(reads, *j.res.read) {
+			reads = append(reads, *j.res.read)
+		}
 	}
 	got, read, err := tx.LockPoolsChanges(reqs, reads)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	for i, r := range reads {
 		if o.subnetCtx == nil {
@@ -122,55 +137,15 @@ func (o *op) lockPools(tx Tx, c []Caller, ids []string, reads []SubnetRead) (poo
 		o.subnetCtx[r] = read[i]
 	}
 	for k, g := range got {
-		i, r := at[k], reqs[k]
-		switch {
+		switch r := reqs[k]; {
 		case errors.Is(g.Err, ErrNotFound):
-			refused[i] = poolNotFound(r.ID)
 			continue
 		case g.Err != nil:
-			return nil, nil, g.Err
-		}
-		if r.Since >= 0 && g.Pool.Version > r.Since {
+			return g.Err
+		case r.Since >= 0 && g.Pool.Version > r.Since:
 			o.logs = append(o.logs, fetchedLog{r.ID, r.Since, g.Log})
 		}
-		pools[i] = g.Pool
-	}
-	return pools, refused, nil
-}
-
-// subnetContext is tx.SubnetContext, answered from what lockPools read
-// ahead when it can.
-func (o *op) subnetContext(tx Tx, r SubnetRead) (*VPC, []netip.Prefix, []*IPAM, error) {
-	if got, ok := o.subnetCtx[r]; ok {
-		return got.VPC, got.Blocks, got.IPAMs, got.Err
-	}
-	return tx.SubnetContext(r.Owner, r.VpcID, r.IPv6)
-}
-
-// lockJobs locks the pools of heads (one job per pool, in the lock order),
-// reads ahead the subnet contexts that jobs will ask for, in one round trip
-// on PostgreSQL, and takes each locked pool's space. A refused pool is
-// skipped: its jobs look it up again and get the refusal.
-func (o *op) lockJobs(tx Tx, heads, jobs []*allocJob) error {
-	callers, ids := make([]Caller, len(heads)), make([]string, len(heads))
-	for i, j := range heads {
-		callers[i], ids[i] = j.c, j.in.PoolID
-	}
-	var reads []SubnetRead
-	for _, j := range jobs {
-		if j.res != nil && j.res.read != nil && !slices.Contains(reads, *j.res.read) {
-			reads = append(reads, *j.res.read)
-		}
-	}
-	pools, _, err := o.lockPools(tx, callers, ids, reads)
-	if err != nil {
-		return err
-	}
-	for _, p := range pools {
-		if p == nil {
-			continue
-		}
-		if _, err := o.space(tx, p); err != nil {
+		if _, err := o.space(tx, g.Pool); err != nil {
 			return err
 		}
 	}

@@ -81,10 +81,9 @@ type Tx interface {
 	LockPoolChanges(owner, id string, since int64) (*Pool, []PoolVersion, error)
 	// LockPoolsChanges is LockPoolChanges for each request, locked in the
 	// order given, and then, once every pool is locked (pools before VPCs),
-	// SubnetContext for each read, all in one round trip where the store
-	// can. A pool or VPC that is not found has ErrNotFound in its answer
-	// and does not stop the others; any other error is returned for the
-	// whole call.
+	// each read (SubnetRead), all in one round trip where the store can. A
+	// pool or VPC that is not found has ErrNotFound in its answer and does
+	// not stop the others; any other error is returned for the whole call.
 	LockPoolsChanges(reqs []PoolLock, reads []SubnetRead) ([]PoolLocked, []SubnetReadResult, error)
 	ListPools(owner string) ([]*Pool, error) // ascending by id
 	// CountPools is how many pools the scope has (resource planning pools
@@ -146,12 +145,6 @@ type Tx interface {
 	// SHARE): subnets are created in a VPC side by side, never in one being
 	// deleted or losing a CIDR.
 	ShareVPC(owner, id string) (*VPC, error)
-	// SubnetContext is what a subnet from a planning pool needs once the
-	// pool is locked: ShareVPC, the blocks of one family of every subnet
-	// of the VPC (in no set order: the new block must go around them), and
-	// ListIPAMs(owner) (which IPAMs monitor it). A store may read all three
-	// in one round trip.
-	SubnetContext(owner, vpcID string, ipv6 bool) (*VPC, []netip.Prefix, []*IPAM, error)
 	// VPCByAssociation returns the VPC that has the CIDR association.
 	VPCByAssociation(owner, associationID string) (*VPC, error)
 	// ListVPCs returns q.OwnerID's VPCs ascending by id (q.VpcIDs unused).
@@ -398,13 +391,18 @@ type PoolLock struct {
 	Since     int64
 }
 
-// SubnetRead asks Tx.LockPoolsChanges for one SubnetContext.
+// SubnetRead asks Tx.LockPoolsChanges for what a subnet from a planning
+// pool needs once the pool is locked: ShareVPC(Owner, VpcID), the blocks
+// of one family of every subnet of the VPC (in no set order: the new
+// block must go around them), and ListIPAMs(Owner) (which IPAMs monitor
+// the subnet).
 type SubnetRead struct {
 	Owner, VpcID string
 	IPv6         bool
 }
 
-// SubnetReadResult answers one SubnetRead: what SubnetContext returns.
+// SubnetReadResult answers one SubnetRead: the VPC, the blocks and the
+// IPAMs, or Err.
 type SubnetReadResult struct {
 	VPC    *VPC
 	Blocks []netip.Prefix

@@ -185,8 +185,8 @@ type resourceUse struct {
 	// check runs under the pool's lock before anything is written: it may
 	// refuse (a domain error), and returns prefixes the block must avoid.
 	check func(tx Tx, o *op, p *Pool) (avoid []netip.Prefix, err error)
-	// read, when set, is the SubnetContext check will ask for: it is read
-	// ahead with the pool's lock (op.lockJobs).
+	// read, when set, is the subnet context check will ask for: it is read
+	// with the pool's lock (op.lockJobs).
 	read *SubnetRead
 	// commit writes the resource once its allocation is in place. It must
 	// not refuse: every refusal belongs in check, before the batch wrote

@@ -88,17 +88,7 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.vpc(owner, id, " FOR UPDATE") }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.vpc(owner, id, " FOR SHARE") }
 
-// SubnetContext sends the three reads in one round trip.
-func (t *tx) SubnetContext(owner, vpcID string, ipv6 bool) (*ipam.VPC, []netip.Prefix, []*ipam.IPAM, error) {
-	var q subnetContextQuery
-	if err := t.sendAll(func(b *pgx.Batch) { q.queue(b, ipam.SubnetRead{Owner: owner, VpcID: vpcID, IPv6: ipv6}) }); err != nil {
-		return nil, nil, nil, fmt.Errorf("vpc %s: %w", vpcID, err)
-	}
-	r := q.result(vpcID)
-	return r.VPC, r.Blocks, r.IPAMs, r.Err
-}
-
-// subnetContextQuery is one SubnetContext in a batch. The blocks are read
+// subnetContextQuery is one ipam.SubnetRead in a batch (LockPoolsChanges). The blocks are read
 // after the VPC's share lock is granted (READ COMMITTED: each statement
 // sees what committed before it began); if the VPC is not the caller's,
 // they are dropped unseen.

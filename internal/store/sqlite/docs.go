@@ -202,11 +202,10 @@ func (t *tx) LockPoolsChanges(reqs []ipam.PoolLock, reads []ipam.SubnetRead) ([]
 	}
 	got := make([]ipam.SubnetReadResult, len(reads))
 	for i, r := range reads {
-		v, blocks, ipams, err := t.SubnetContext(r.Owner, r.VpcID, r.IPv6)
-		if err != nil && !errors.Is(err, ipam.ErrNotFound) {
+		var err error
+		if got[i], err = t.subnetContext(r); err != nil {
 			return nil, nil, err
 		}
-		got[i] = ipam.SubnetReadResult{VPC: v, Blocks: blocks, IPAMs: ipams, Err: err}
 	}
 	return out, got, nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -67,26 +68,36 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.GetVPC(owner, id) }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.GetVPC(owner, id) }
 
-// SubnetContext is GetVPC, the VPC's blocks in the family's whole space,
-// and ListIPAMs.
-func (t *tx) SubnetContext(owner, vpcID string, ipv6 bool) (*ipam.VPC, []netip.Prefix, []*ipam.IPAM, error) {
-	v, err := t.GetVPC(owner, vpcID)
-	if err != nil {
-		return nil, nil, nil, err
+// The whole space of each family, for subnetContext.
+var (
+	allIPv4 = netip.MustParsePrefix("0.0.0.0/0")
+	allIPv6 = netip.MustParsePrefix("::/0")
+)
+
+// subnetContext answers one ipam.SubnetRead: GetVPC, the VPC's blocks in
+// the family's whole space, and ListIPAMs. A VPC not found is the
+// answer's Err; any other error is returned.
+func (t *tx) subnetContext(r ipam.SubnetRead) (ipam.SubnetReadResult, error) {
+	v, err := t.GetVPC(r.Owner, r.VpcID)
+	if errors.Is(err, ipam.ErrNotFound) {
+		return ipam.SubnetReadResult{Err: err}, nil
 	}
-	all := netip.MustParsePrefix("0.0.0.0/0")
-	if ipv6 {
-		all = netip.MustParsePrefix("::/0")
+	if err != nil {
+		return ipam.SubnetReadResult{}, err
+	}
+	all := allIPv4
+	if r.IPv6 {
+		all = allIPv6
 	}
 	blocks, err := t.SubnetBlocksOverlapping(v.ID, all)
 	if err != nil {
-		return nil, nil, nil, err
+		return ipam.SubnetReadResult{}, err
 	}
-	ipams, err := t.ListIPAMs(owner)
+	ipams, err := t.ListIPAMs(r.Owner)
 	if err != nil {
-		return nil, nil, nil, err
+		return ipam.SubnetReadResult{}, err
 	}
-	return v, blocks, ipams, nil
+	return ipam.SubnetReadResult{VPC: v, Blocks: blocks, IPAMs: ipams}, nil
 }
 
 func (t *tx) VPCByAssociation(owner, associationID string) (*ipam.VPC, error) {

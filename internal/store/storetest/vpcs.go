@@ -327,42 +327,54 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 	overlapping(vpc2.ID, "10.1.0.0/16", e)
 	overlapping("vpc-missing", "10.1.0.0/16")
 
-	// SubnetContext: the VPC, every block of the family of its subnets,
-	// and the owner's IPAMs.
+	// The reads LockPoolsChanges makes after its locks, a planning-pool
+	// subnet's context: the VPC, every block of the family of its
+	// subnets, and the owner's IPAMs.
 	h.update(func(tx ipam.Tx) error {
 		return tx.InsertIPAM(&ipam.IPAM{ID: "ipam-1", OwnerID: owner, Region: "us-east-1", OperatingRegions: []string{"us-east-1"}})
 	})
+	readOne := func(tx ipam.Tx, r ipam.SubnetRead) (ipam.SubnetReadResult, error) {
+		_, got, err := tx.LockPoolsChanges(nil, []ipam.SubnetRead{r})
+		if err != nil {
+			return ipam.SubnetReadResult{}, err
+		}
+		equal(t, "LockPoolsChanges reads", len(got), 1)
+		return got[0], nil
+	}
 	shareBlocks := func(v *ipam.VPC, ipv6 bool, want ...string) {
 		t.Helper()
 		h.update(func(tx ipam.Tx) error {
-			got, blocks, ipams, err := tx.SubnetContext(owner, v.ID, ipv6)
+			got, err := readOne(tx, ipam.SubnetRead{Owner: owner, VpcID: v.ID, IPv6: ipv6})
 			if err != nil {
 				return err
 			}
-			equal(t, "SubnetContext VPC", got, v)
+			if got.Err != nil {
+				return got.Err
+			}
+			equal(t, "subnet context VPC", got.VPC, v)
 			list, err := tx.ListIPAMs(owner)
 			if err != nil {
 				return err
 			}
-			equal(t, "SubnetContext IPAMs", ipams, list)
-			equal(t, "SubnetContext IPAM count", len(ipams), 1)
+			equal(t, "subnet context IPAMs", got.IPAMs, list)
+			equal(t, "subnet context IPAM count", len(got.IPAMs), 1)
 			var gotS []string
-			for _, b := range blocks {
+			for _, b := range got.Blocks {
 				gotS = append(gotS, b.String())
 			}
 			slices.Sort(gotS)
 			slices.Sort(want)
-			equal(t, fmt.Sprintf("SubnetContext %s ipv6=%v", v.ID, ipv6), gotS, want)
+			equal(t, fmt.Sprintf("subnet context %s ipv6=%v", v.ID, ipv6), gotS, want)
 			return nil
 		})
 	}
 	shareBlocks(vpc, false, "10.1.0.0/24", "10.1.1.0/24", "10.1.4.0/22")
 	shareBlocks(vpc, true, "::/64", "2001:db8:1::/64", "2001:db8:1:1::/64")
 	shareBlocks(vpc2, false, "10.1.0.0/24")
-	// The same reads behind pool locks (LockPoolsChanges): a VPC not found
-	// answers ErrNotFound without spoiling the others.
+	// Several reads in one call answer as each would alone, and a VPC not
+	// found answers ErrNotFound without spoiling the others.
 	h.update(func(tx ipam.Tx) error {
-		v, blocks, ipams, err := tx.SubnetContext(owner, vpc.ID, true)
+		alone, err := readOne(tx, ipam.SubnetRead{Owner: owner, VpcID: vpc.ID, IPv6: true})
 		if err != nil {
 			return err
 		}
@@ -376,11 +388,11 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 			return err
 		}
 		equal(t, "LockPoolsChanges reads", len(got), 4)
-		equal(t, "LockPoolsChanges read VPC", got[0].VPC, v)
-		slices.SortFunc(blocks, netip.Prefix.Compare)
+		equal(t, "LockPoolsChanges read VPC", got[0].VPC, alone.VPC)
+		slices.SortFunc(alone.Blocks, netip.Prefix.Compare)
 		slices.SortFunc(got[0].Blocks, netip.Prefix.Compare)
-		equal(t, "LockPoolsChanges read blocks", got[0].Blocks, blocks)
-		equal(t, "LockPoolsChanges read IPAMs", got[0].IPAMs, ipams)
+		equal(t, "LockPoolsChanges read blocks", got[0].Blocks, alone.Blocks)
+		equal(t, "LockPoolsChanges read IPAMs", got[0].IPAMs, alone.IPAMs)
 		for _, k := range []int{1, 2} {
 			if !errors.Is(got[k].Err, ipam.ErrNotFound) || got[k].VPC != nil {
 				t.Errorf("LockPoolsChanges read %d = %+v; want ErrNotFound alone", k, got[k])
@@ -394,9 +406,15 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 		if id == vpc.ID {
 			who = "999999999999" // another account's VPC is not found either
 		}
-		h.wantErr(ipam.ErrNotFound, "SubnetContext of "+id+" as "+who, func(tx ipam.Tx) error {
-			_, _, _, err := tx.SubnetContext(who, id, false)
-			return err
+		h.update(func(tx ipam.Tx) error {
+			got, err := readOne(tx, ipam.SubnetRead{Owner: who, VpcID: id})
+			if err != nil {
+				return err
+			}
+			if !errors.Is(got.Err, ipam.ErrNotFound) {
+				t.Errorf("subnet context of %s as %s: err = %v, want ErrNotFound", id, who, got.Err)
+			}
+			return nil
 		})
 	}
 
