@@ -16,26 +16,9 @@ import (
 // rowid table (migration 4) keeps its tokens, and their uniqueness, after
 // Open applies it.
 func TestUpgradeKeepsClientTokens(t *testing.T) {
-	dir := t.TempDir()
-	db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrateTo(t.Context(), db, 3); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`INSERT INTO client_tokens (owner, action, token, params_hash, result, created_at)
+	s := upgradedStore(t, 3, `INSERT INTO client_tokens (owner, action, token, params_hash, result, created_at)
 		VALUES ('111122223333', 'AllocateIpamPoolCidr', 'tok-1', 'h1', x'7b7d', 1),
-		       ('111122223333', 'CreateIpam', 'tok-1', 'h2', NULL, 2)`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+		       ('111122223333', 'CreateIpam', 'tok-1', 'h2', NULL, 2)`)
 	if err := s.View(t.Context(), func(tx ipam.Tx) error {
 		rec, err := tx.ClientToken("111122223333", "AllocateIpamPoolCidr", "tok-1")
 		if err != nil {
@@ -52,7 +35,7 @@ func TestUpgradeKeepsClientTokens(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.Update(t.Context(), func(tx ipam.Tx) error {
+	err := s.Update(t.Context(), func(tx ipam.Tx) error {
 		return tx.PutClientToken(&ipam.TokenRecord{OwnerID: "111122223333", Action: "AllocateIpamPoolCidr", Token: "tok-1", ParamsHash: "h3"})
 	})
 	if !errors.Is(err, ipam.ErrConflict) {
@@ -64,31 +47,14 @@ func TestUpgradeKeepsClientTokens(t *testing.T) {
 // address_history and re-indexed resource_cidrs keeps its records and
 // rows, found by the new keys, and ends a record it already had.
 func TestUpgradeKeepsMonitoring(t *testing.T) {
-	dir := t.TempDir()
-	db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := migrateTo(t.Context(), db, 8); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`INSERT INTO address_history (id, ipam_id, scope_id, owner, region, resource_type, resource_id,
+	s := upgradedStore(t, 8, `INSERT INTO address_history (id, ipam_id, scope_id, owner, region, resource_type, resource_id,
 		vpc_id, name, cidr, compliance, overlap, start_ns, end_ns) VALUES
 		('h1', 'ipam-1', 'scope-a', '111122223333', 'us-east-1', 'vpc', 'vpc-1', 'vpc-1', '', '10.0.0.0/16', 'unmanaged', 'nonoverlapping', 10, 20),
 		('h2', 'ipam-1', 'scope-a', '111122223333', 'us-east-1', 'vpc', 'vpc-2', 'vpc-2', '', '10.0.0.0/16', 'unmanaged', 'nonoverlapping', 30, NULL);
 		INSERT INTO resource_cidrs (ipam_id, resource_id, cidr, rkey, scope_id, owner, region, resource_type, vpc_id, name,
 		az_id, tags, pool_id, management, compliance, overlap_count, covered, moved, history_id, since, family, first, last)
 		VALUES ('ipam-1', 'vpc-2', '10.0.0.0/16', 'vpc-2 10.0.0.0/16', 'scope-a', '111122223333', 'us-east-1', 'vpc', 'vpc-2',
-		'', '', 'null', '', 'unmanaged', 'unmanaged', 0, 0, 0, 'h2', 30, 4, x'00', x'ff')`); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+		'', '', 'null', '', 'unmanaged', 'unmanaged', 0, 0, 0, 'h2', 30, 4, x'00', x'ff')`)
 	p := netip.MustParsePrefix("10.0.0.0/16")
 	if err := s.Update(t.Context(), func(tx ipam.Tx) error {
 		return tx.EndHistory("scope-a", p, "h2", time.Unix(0, 40))
@@ -114,4 +80,29 @@ func TestUpgradeKeepsMonitoring(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// upgradedStore opens a store whose database was made at migration
+// version with seed's rows in it, so Open applies the migrations after it.
+// The store is closed when the test ends.
+func upgradedStore(t *testing.T, version int, seed string) *Store {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrateTo(t.Context(), db, version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(seed); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
