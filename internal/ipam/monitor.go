@@ -507,6 +507,10 @@ func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int, at time.Time) (int, e
 	if err != nil {
 		return 0, err
 	}
+	// Two transactions adding disjoint blocks (no space lock between them)
+	// can bump the same rows; in one order (the key's) they queue on the
+	// first, in the index scan's order they could wait for each other.
+	slices.SortFunc(others, func(a, b *ResourceCIDR) int { return strings.Compare(a.Key(), b.Key()) })
 	n := 0
 	for _, x := range others {
 		if !x.monitored() { // r itself and its VPC's blocks are not among them

@@ -41,12 +41,18 @@ type Observer interface {
 	// ObserveBatch reports how many allocation requests for one pool share
 	// one transaction.
 	ObserveBatch(size int)
+	// ObserveConflict reports a write transaction that lost a race to
+	// another (ErrConflict: a key or overlap backstop, a serialization
+	// failure, a deadlock). It runs again unless it has run ConflictRuns
+	// times.
+	ObserveConflict()
 }
 
 type noObserver struct{}
 
 func (noObserver) ObserveCommit(time.Duration, bool) {}
 func (noObserver) ObserveBatch(int)                  {}
+func (noObserver) ObserveConflict()                  {}
 
 // Service implements every IPAM operation: one method per operation, one
 // store transaction per mutation, all rules.
@@ -131,7 +137,11 @@ func (s *Service) updateRuns(ctx context.Context, runs int, fn func(tx Tx, op *o
 		}
 		o.finish(err == nil)
 		var de *Error
-		if err == nil || run >= runs || !errors.Is(err, ErrConflict) || errors.As(err, &de) || !conflictPause(ctx, run) {
+		if err == nil || !errors.Is(err, ErrConflict) || errors.As(err, &de) {
+			break
+		}
+		s.obs.ObserveConflict()
+		if run >= runs || !conflictPause(ctx, run) {
 			break
 		}
 	}

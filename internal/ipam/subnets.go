@@ -128,9 +128,14 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 			explicit = append(explicit, b)
 		}
 	}
-	// checkExplicit places the explicit blocks in the shared VPC.
+	// checkExplicit places the explicit blocks in the locked VPC. The lock,
+	// not a share, makes concurrent explicit subnets of one VPC take turns:
+	// each checks after the one before committed. Under a share they would
+	// all pass the check and meet in the store's backstop, where
+	// PostgreSQL's exclusion constraint can leave two inserts waiting for
+	// each other until its deadlock detector (a second later) aborts one.
 	checkExplicit := func(tx Tx) (*VPC, error) {
-		v, err := tx.ShareVPC(c.AccountID, in.VpcID)
+		v, err := tx.LockVPC(c.AccountID, in.VpcID)
 		if err != nil {
 			return nil, notFoundAs(err, vpcNotFound(in.VpcID))
 		}

@@ -19,10 +19,11 @@ import (
 // Metrics records what the API and the Service report. It implements
 // api.Observer and ipam.Observer.
 type Metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	commits  *prometheus.HistogramVec
-	batches  prometheus.Histogram
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	commits   *prometheus.HistogramVec
+	batches   prometheus.Histogram
+	conflicts prometheus.Counter
 }
 
 // latencyBuckets span a cached allocation (well under a millisecond) to a
@@ -52,6 +53,10 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 			Help:    "Allocation requests for one pool made in one store transaction.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
 		}),
+		conflicts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ipamd_store_conflicts_total",
+			Help: "Write transactions that lost a race to another (a key or overlap backstop, a serialization failure, a deadlock) and ran again, or gave up after 5 runs.",
+		}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "ipamd_build_info",
@@ -59,7 +64,7 @@ func New(reg prometheus.Registerer, version string) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	reg.MustRegister(m.requests, m.latency, m.commits, m.batches, build,
+	reg.MustRegister(m.requests, m.latency, m.commits, m.batches, m.conflicts, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -84,6 +89,9 @@ func (m *Metrics) ObserveCommit(elapsed time.Duration, committed bool) {
 
 // ObserveBatch records the size of one allocation batch (ipam.Observer).
 func (m *Metrics) ObserveBatch(size int) { m.batches.Observe(float64(size)) }
+
+// ObserveConflict counts one lost race of a write transaction (ipam.Observer).
+func (m *Metrics) ObserveConflict() { m.conflicts.Inc() }
 
 // Handler serves g's metrics and, when pools is not nil, the per-pool
 // gauges read from pools at each scrape, in the Prometheus text format

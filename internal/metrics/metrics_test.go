@@ -32,6 +32,8 @@ func scrape(t *testing.T, pools Pools) map[string]*dto.MetricFamily {
 	m.ObserveRequest("", "SignatureDoesNotMatch", time.Millisecond)
 	m.ObserveCommit(time.Millisecond, true)
 	m.ObserveBatch(3)
+	m.ObserveConflict()
+	m.ObserveConflict()
 	rec := httptest.NewRecorder()
 	Handler(reg, pools, slog.New(slog.DiscardHandler)).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
@@ -59,6 +61,9 @@ func TestScrapeParsesAndCarriesPools(t *testing.T) {
 	}
 	if got := families["ipamd_pools"].GetMetric()[0].GetGauge().GetValue(); got != 3 {
 		t.Errorf("ipamd_pools = %v, want 3", got)
+	}
+	if f := families["ipamd_store_conflicts_total"]; f == nil || f.GetMetric()[0].GetCounter().GetValue() != 2 {
+		t.Errorf("ipamd_store_conflicts_total: %v, want 2", f)
 	}
 	// Each pool: a /16 with three /24s allocated at its start.
 	want := map[string]float64{

@@ -37,6 +37,8 @@ type Options struct {
 	Region  string
 	Audit   *audit.Recorder // default: audit records go to the server's log
 	Metrics api.Observer
+	// Observer sees the Service's store events (ipam.Observer).
+	Observer ipam.Observer
 }
 
 // Server is a running ipamd.
@@ -75,7 +77,7 @@ func (s *Server) start(t testing.TB) {
 		}
 	}
 	s.Store = st
-	s.Service = ipam.NewService(st, ipam.Config{Region: s.opts.Region, Limits: s.opts.Limits})
+	s.Service = ipam.NewService(st, ipam.Config{Region: s.opts.Region, Limits: s.opts.Limits, Observer: s.opts.Observer})
 	log := slog.New(slog.NewTextHandler(&s.logs, nil))
 	rec := s.opts.Audit
 	if rec == nil {

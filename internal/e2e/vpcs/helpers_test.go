@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,6 +45,19 @@ func newEnv(t *testing.T, opts testserver.Options) *env {
 	t.Helper()
 	srv := testserver.Start(t, opts)
 	e := &env{t: t, srv: srv, c: srv.Client()}
+	// An InternalError says nothing on the wire; the server's log says why
+	// (at WARN or ERROR: the INFO lines are every request and its audit).
+	t.Cleanup(func() {
+		if t.Failed() {
+			var b strings.Builder
+			for line := range strings.Lines(srv.Logs()) {
+				if !strings.Contains(line, " level=INFO ") {
+					b.WriteString(line)
+				}
+			}
+			t.Logf("---- ipamd log, above INFO ----\n%s", b.String())
+		}
+	})
 	out, err := e.c.CreateIpam(ctx, &ec2.CreateIpamInput{
 		OperatingRegions: []types.AddIpamOperatingRegion{{RegionName: aws.String("us-east-1")}, {RegionName: aws.String("us-west-2")}},
 	})
