@@ -46,6 +46,8 @@ type monitorState struct {
 	ipamsOf map[string][]*IPAM
 	poolsBy map[string]*Pool
 	opened  map[string]bool // history records opened by this transaction
+
+	moves map[string]*countMove // other rows' counts, made last (monitor_moves.go)
 }
 
 type touched struct {
@@ -259,14 +261,12 @@ func (o *op) syncMonitoring(tx Tx, at time.Time) error {
 		if err != nil {
 			return err
 		}
-		if err := o.applyCoverage(tx, t, cur); err != nil {
-			return err
-		}
+		o.applyCoverage(t, cur)
 		if err := o.applyRows(tx, cur, want[id], at); err != nil {
 			return err
 		}
 	}
-	return nil
+	return o.applyMoves(tx, at)
 }
 
 // noteResyncs adds the resources that an IPAM or pool change touches.
@@ -371,9 +371,9 @@ func newHistoryID() string {
 // applyCoverage moves a VPC's covered address counts by the blocks of a
 // subnet created (its own) or deleted (those its rows cur name). A subnet
 // no IPAM monitors has no rows, and neither has its VPC.
-func (o *op) applyCoverage(tx Tx, t *touched, cur []*ResourceCIDR) error {
+func (o *op) applyCoverage(t *touched, cur []*ResourceCIDR) {
 	if t.subnet == nil || t.created == t.deleted {
-		return nil
+		return
 	}
 	vpcID, blocks, sign := t.subnet.VpcID, t.subnet.Prefixes(), 1.0
 	if t.deleted {
@@ -386,11 +386,8 @@ func (o *op) applyCoverage(tx Tx, t *touched, cur []*ResourceCIDR) error {
 		}
 	}
 	for _, p := range blocks {
-		if err := tx.AddCoverage(vpcID, p, sign*prefixSize(p)); err != nil {
-			return err
-		}
+		o.mon.cover(vpcID, p, sign*prefixSize(p))
 	}
-	return nil
 }
 
 // applyRows turns a resource's rows cur into want.
@@ -428,7 +425,7 @@ func (o *op) applyRows(tx Tx, cur, want []*ResourceCIDR, at time.Time) error {
 
 func (o *op) addRow(tx Tx, r *ResourceCIDR, at time.Time) error {
 	if r.monitored() {
-		n, err := o.bumpOthers(tx, r, 1, at)
+		n, err := o.bumpOthers(tx, r, 1)
 		if err != nil {
 			return err
 		}
@@ -442,13 +439,14 @@ func (o *op) addRow(tx Tx, r *ResourceCIDR, at time.Time) error {
 
 func (o *op) removeRow(tx Tx, r *ResourceCIDR, at time.Time) error {
 	if r.monitored() {
-		if _, err := o.bumpOthers(tx, r, -1, at); err != nil {
+		if _, err := o.bumpOthers(tx, r, -1); err != nil {
 			return err
 		}
 	}
 	if err := o.endSpan(tx, r, at); err != nil {
 		return err
 	}
+	o.mon.forget(r)
 	return tx.DeleteResourceCIDR(r)
 }
 
@@ -456,13 +454,14 @@ func (o *op) changeRow(tx Tx, c, w *ResourceCIDR, at time.Time) error {
 	w.HistoryID, w.Since, w.Overlaps = c.HistoryID, c.Since, c.Overlaps
 	if c.ScopeID != w.ScopeID || c.monitored() != w.monitored() || c.VpcID != w.VpcID {
 		if c.monitored() {
-			if _, err := o.bumpOthers(tx, c, -1, at); err != nil {
+			if _, err := o.bumpOthers(tx, c, -1); err != nil {
 				return err
 			}
 		}
 		w.Overlaps = 0
+		o.mon.forget(w) // counted afresh here
 		if w.monitored() {
-			n, err := o.bumpOthers(tx, w, 1, at)
+			n, err := o.bumpOthers(tx, w, 1)
 			if err != nil {
 				return err
 			}
@@ -483,6 +482,7 @@ func (o *op) changeRow(tx Tx, c, w *ResourceCIDR, at time.Time) error {
 	if c.ScopeID != w.ScopeID {
 		// A row's key includes its scope on some stores: the move is a
 		// delete and an insert.
+		o.mon.forget(c)
 		if err := tx.DeleteResourceCIDR(c); err != nil {
 			return err
 		}
@@ -497,44 +497,21 @@ func sameRow(a, b *ResourceCIDR) bool {
 		a.Moved == b.Moved && a.HistoryID == b.HistoryID && a.Since.Equal(b.Since) && slices.Equal(a.Tags, b.Tags)
 }
 
-// bumpOthers adds delta to the overlap count of every monitored block of
-// r's scope that overlaps r outside r's VPC, and reports how many there
-// are. A block whose overlap status changes starts a new span. Counts move
-// by one statement each (BumpOverlaps): two writers whose own blocks do not
-// overlap may bump a third block's count at the same time.
-func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int, at time.Time) (int, error) {
+// bumpOthers notes delta for the overlap count of every monitored block of
+// r's scope that overlaps r outside r's VPC (made by applyMoves), and
+// reports how many there are.
+func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int) (int, error) {
 	others, err := tx.ResourceCIDRsOverlapping(r.ScopeID, r.CIDR, r.VpcID)
 	if err != nil {
 		return 0, err
 	}
-	// Two transactions adding disjoint blocks (no space lock between them)
-	// can bump the same rows; in one order (the key's) they queue on the
-	// first, in the index scan's order they could wait for each other.
-	slices.SortFunc(others, func(a, b *ResourceCIDR) int { return strings.Compare(a.Key(), b.Key()) })
 	n := 0
 	for _, x := range others {
 		if !x.monitored() { // r itself and its VPC's blocks are not among them
 			continue
 		}
 		n++
-		now, err := tx.BumpOverlaps(x, delta)
-		if err != nil {
-			return 0, err
-		}
-		before := *now
-		before.Overlaps = max(0, now.Overlaps-delta)
-		if now.status() == before.status() {
-			continue
-		}
-		if err := o.endSpan(tx, now, at); err != nil {
-			return 0, err
-		}
-		if err := o.openSpan(tx, now, at); err != nil {
-			return 0, err
-		}
-		if err := tx.SetSpan(now); err != nil {
-			return 0, err
-		}
+		o.mon.bump(x, delta)
 	}
 	return n, nil
 }

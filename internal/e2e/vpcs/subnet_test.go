@@ -3,9 +3,7 @@ package vpcs
 import (
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -81,7 +79,7 @@ func TestExplicitSubnets(t *testing.T) {
 // such runs made a request fail with InternalError.)
 func TestConcurrentOverlappingSubnets(t *testing.T) {
 	eachStore(t, func(t *testing.T, opts testserver.Options) {
-		lost := new(conflictCount)
+		lost := new(testserver.Conflicts)
 		opts.Observer = lost
 		e := newEnv(t, opts)
 		vpc := *e.vpc("10.0.0.0/16").VpcId
@@ -121,18 +119,11 @@ func TestConcurrentOverlappingSubnets(t *testing.T) {
 				}
 			}
 		}
-		if n := lost.n.Load(); n != 0 {
+		if n := lost.Count(); n != 0 {
 			t.Errorf("%d transactions lost a race and ran again", n)
 		}
 	})
 }
-
-// conflictCount counts the Service's lost races (ipam.Observer).
-type conflictCount struct{ n atomic.Int64 }
-
-func (*conflictCount) ObserveCommit(time.Duration, bool) {}
-func (*conflictCount) ObserveBatch(int)                  {}
-func (c *conflictCount) ObserveConflict()                { c.n.Add(1) }
 
 // A resource planning pool plans its VPC's space: it takes only CIDRs
 // inside the VPC, hands subnets their blocks (around explicit subnets), and
