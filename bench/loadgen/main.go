@@ -39,6 +39,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/ipamd/ipamd/bench/internal/harness"
 )
 
 type config struct {
@@ -107,7 +109,7 @@ type final struct {
 
 type bench struct {
 	cfg      config
-	c        *client
+	c        *harness.RawClient
 	srv      *server
 	endpoint string
 	pool     string
@@ -175,7 +177,7 @@ func run(ctx context.Context, cfg config, args string) error {
 		}
 		fmt.Fprintf(os.Stderr, "ipamd pid %d on %s, data dir %s\n", b.srv.pid(), b.endpoint, cfg.dataDir)
 	}
-	b.c = newClient(b.endpoint, "us-east-1", "test", "test", cfg.clients)
+	b.c = harness.NewRawClient(b.endpoint, "us-east-1", "test", "test", cfg.clients)
 	if cfg.startupPool != "" {
 		if b.srv == nil {
 			return fmt.Errorf("-startup-pool needs a started server, not -endpoint")
@@ -226,13 +228,13 @@ func freePort() (string, error) {
 
 // setup creates the IPAM, the big pool and its child.
 func (b *bench) setup(ctx context.Context) error {
-	r, err := b.c.call(ctx, "CreateIpam", url.Values{"Description": {"loadgen"}, "OperatingRegion.1.RegionName": {"us-east-1"}})
+	r, err := b.c.Call(ctx, "CreateIpam", url.Values{"Description": {"loadgen"}, "OperatingRegion.1.RegionName": {"us-east-1"}})
 	if err != nil {
 		return err
 	}
-	scope, ok := between(r.body, "<privateDefaultScopeId>", "</privateDefaultScopeId>")
+	scope, ok := between(r.Body, "<privateDefaultScopeId>", "</privateDefaultScopeId>")
 	if !ok {
-		return fmt.Errorf("CreateIpam: no privateDefaultScopeId in %s", r.body)
+		return fmt.Errorf("CreateIpam: no privateDefaultScopeId in %s", r.Body)
 	}
 	parent, top := "10.0.0.0/8", "10.255.255.0/24"
 	if b.family == "ipv6" {
@@ -253,12 +255,12 @@ func (b *bench) createPool(ctx context.Context, scope, source, cidr string) (str
 	} else {
 		v.Set("SourceIpamPoolId", source)
 	}
-	r, err := b.c.call(ctx, "CreateIpamPool", v)
+	r, err := b.c.Call(ctx, "CreateIpamPool", v)
 	if err != nil {
 		return "", err
 	}
-	id, _ := between(r.body, "<ipamPoolId>", "</ipamPoolId>")
-	if _, err := b.c.call(ctx, "ProvisionIpamPoolCidr", url.Values{"IpamPoolId": {id}, "Cidr": {cidr}}); err != nil {
+	id, _ := between(r.Body, "<ipamPoolId>", "</ipamPoolId>")
+	if _, err := b.c.Call(ctx, "ProvisionIpamPoolCidr", url.Values{"IpamPoolId": {id}, "Cidr": {cidr}}); err != nil {
 		return "", err
 	}
 	return id, nil
@@ -306,7 +308,7 @@ func (b *bench) grow(ctx context.Context, size int) (result, error) {
 					})
 				}
 				desc := "lg-" + strconv.Itoa(i)
-				resp, err := b.c.call(ctx, "AllocateIpamPoolCidr", url.Values{"IpamPoolId": {b.pool}, "Description": {desc},
+				resp, err := b.c.Call(ctx, "AllocateIpamPoolCidr", url.Values{"IpamPoolId": {b.pool}, "Description": {desc},
 					"ClientToken": {clientToken()}})
 				if err != nil {
 					errOnce.Do(func() { firstE = err; cancel() })
@@ -314,16 +316,16 @@ func (b *bench) grow(ctx context.Context, size int) (result, error) {
 				}
 				b.allocated.Add(1)
 				recent.Add(1)
-				recentNS.Add(int64(resp.latency))
+				recentNS.Add(int64(resp.Latency))
 				if i >= winStart {
 					mu.Lock()
-					lat = append(lat, resp.latency)
-					ids = append(ids, resp.requestID)
+					lat = append(lat, resp.Latency)
+					ids = append(ids, resp.RequestID)
 					mu.Unlock()
 				}
 				if i == mid {
-					id, _ := between(resp.body, "<ipamPoolAllocationId>", "</ipamPoolAllocationId>")
-					cidr, _ := between(resp.body, "<cidr>", "</cidr>")
+					id, _ := between(resp.Body, "<ipamPoolAllocationId>", "</ipamPoolAllocationId>")
+					cidr, _ := between(resp.Body, "<cidr>", "</cidr>")
 					b.samples.Store(size, sample{id: id, cidr: cidr, desc: desc})
 				}
 			}
@@ -368,7 +370,7 @@ loop:
 }
 
 // timed runs fn reps times, one request each, and measures them.
-func (b *bench) timed(ctx context.Context, reps int, fn func() (*response, error)) (measurement, error) {
+func (b *bench) timed(ctx context.Context, reps int, fn func() (*harness.RawResponse, error)) (measurement, error) {
 	var m measurement
 	var cl []time.Duration
 	var ids []string
@@ -380,9 +382,9 @@ func (b *bench) timed(ctx context.Context, reps int, fn func() (*response, error
 		if err != nil {
 			return m, err
 		}
-		cl = append(cl, r.latency)
-		ids = append(ids, r.requestID)
-		m.items, _ = page(r.body)
+		cl = append(cl, r.Latency)
+		ids = append(ids, r.RequestID)
+		m.items, _ = page(r.Body)
 	}
 	m.client = summarize(cl)
 	if b.srv != nil {
@@ -391,7 +393,7 @@ func (b *bench) timed(ctx context.Context, reps int, fn func() (*response, error
 	return m, nil
 }
 
-func (b *bench) list(ctx context.Context, max int, token string, fs ...[]string) (*response, error) {
+func (b *bench) list(ctx context.Context, max int, token string, fs ...[]string) (*harness.RawResponse, error) {
 	v := url.Values{"IpamPoolId": {b.pool}, "MaxResults": {strconv.Itoa(max)}}
 	if token != "" {
 		v.Set("NextToken", token)
@@ -399,7 +401,7 @@ func (b *bench) list(ctx context.Context, max int, token string, fs ...[]string)
 	for i, f := range fs {
 		filter(v, i+1, f[0], f[1:]...)
 	}
-	return b.c.call(ctx, "GetIpamPoolAllocations", v)
+	return b.c.Call(ctx, "GetIpamPoolAllocations", v)
 }
 
 // walk pages through the whole pool.
@@ -417,9 +419,9 @@ func (b *bench) walk(ctx context.Context, max int) (measurement, time.Duration, 
 		if err != nil {
 			return m, 0, 0, err
 		}
-		cl = append(cl, r.latency)
-		ids = append(ids, r.requestID)
-		n, next := page(r.body)
+		cl = append(cl, r.Latency)
+		ids = append(ids, r.RequestID)
+		n, next := page(r.Body)
 		total += n
 		if next == "" {
 			break
@@ -441,11 +443,11 @@ func (b *bench) listings(ctx context.Context, r *result) error {
 	say := func(what string, m measurement) {
 		fmt.Fprintf(os.Stderr, "  %-44s p50 %s ms (client / server), %d items\n", what, m.pair(p50), m.items)
 	}
-	if r.first1k, err = b.timed(ctx, reps, func() (*response, error) { return b.list(ctx, 1000, "") }); err != nil {
+	if r.first1k, err = b.timed(ctx, reps, func() (*harness.RawResponse, error) { return b.list(ctx, 1000, "") }); err != nil {
 		return err
 	}
 	say("first page, MaxResults 1000", r.first1k)
-	if r.first100k, err = b.timed(ctx, bigReps, func() (*response, error) { return b.list(ctx, 100000, "") }); err != nil {
+	if r.first100k, err = b.timed(ctx, bigReps, func() (*harness.RawResponse, error) { return b.list(ctx, 100000, "") }); err != nil {
 		return err
 	}
 	say("first page, MaxResults 100000", r.first100k)
@@ -453,16 +455,16 @@ func (b *bench) listings(ctx context.Context, r *result) error {
 	smp := s.(sample)
 	filters := []struct {
 		m   *measurement
-		fn  func() (*response, error)
+		fn  func() (*harness.RawResponse, error)
 		say string
 	}{
-		{&r.byID, func() (*response, error) { return b.list(ctx, 1000, "", []string{"ipam-pool-allocation-id", smp.id}) }, "filter ipam-pool-allocation-id"},
-		{&r.byParam, func() (*response, error) {
-			return b.c.call(ctx, "GetIpamPoolAllocations", url.Values{"IpamPoolId": {b.pool}, "IpamPoolAllocationId": {smp.id}})
+		{&r.byID, func() (*harness.RawResponse, error) { return b.list(ctx, 1000, "", []string{"ipam-pool-allocation-id", smp.id}) }, "filter ipam-pool-allocation-id"},
+		{&r.byParam, func() (*harness.RawResponse, error) {
+			return b.c.Call(ctx, "GetIpamPoolAllocations", url.Values{"IpamPoolId": {b.pool}, "IpamPoolAllocationId": {smp.id}})
 		}, "IpamPoolAllocationId parameter"},
-		{&r.byRes, func() (*response, error) { return b.list(ctx, 1000, "", []string{"resource-id", b.child}) }, "filter resource-id"},
-		{&r.byCIDR, func() (*response, error) { return b.list(ctx, 1000, "", []string{"cidr", smp.cidr}) }, "filter cidr"},
-		{&r.byDesc, func() (*response, error) { return b.list(ctx, 1000, "", []string{"description", smp.desc}) }, "filter description"},
+		{&r.byRes, func() (*harness.RawResponse, error) { return b.list(ctx, 1000, "", []string{"resource-id", b.child}) }, "filter resource-id"},
+		{&r.byCIDR, func() (*harness.RawResponse, error) { return b.list(ctx, 1000, "", []string{"cidr", smp.cidr}) }, "filter cidr"},
+		{&r.byDesc, func() (*harness.RawResponse, error) { return b.list(ctx, 1000, "", []string{"description", smp.desc}) }, "filter description"},
 	}
 	for _, f := range filters {
 		n := reps
@@ -510,7 +512,7 @@ func (b *bench) restart(ctx context.Context) (*final, error) {
 	}
 	f.healthy = time.Since(start)
 	t := time.Now()
-	if _, err := b.c.call(ctx, "AllocateIpamPoolCidr", url.Values{"IpamPoolId": {b.pool}, "Description": {"after-restart"}}); err != nil {
+	if _, err := b.c.Call(ctx, "AllocateIpamPoolCidr", url.Values{"IpamPoolId": {b.pool}, "Description": {"after-restart"}}); err != nil {
 		return nil, err
 	}
 	f.firstAlloc = time.Since(t)

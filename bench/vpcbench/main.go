@@ -1,7 +1,9 @@
 // Command vpcbench measures issue 11's scale targets against real `ipamd
-// serve` processes built from this checkout, driven by aws-sdk-go-v2 EC2
-// clients (SigV4, EC2 Query, XML), on each store (-stores sqlite,postgres;
-// PostgreSQL from -database-url, a fresh database each run, dropped after):
+// serve` processes built from this checkout, driven over the EC2 Query
+// protocol (SigV4-signed form POSTs, XML answers: hand-built requests as in
+// loadgen, or aws-sdk-go-v2 clients with -sdk), on each store (-stores
+// sqlite,postgres; PostgreSQL from -database-url, a fresh database each
+// run, dropped after):
 //
 //  1. CreateVpc from one IPv4 pool (10.0.0.0/8, Ipv4NetmaskLength -vpc-bits)
 //     -vpcs times, and the custom-allocation path measured the same way:
@@ -50,6 +52,7 @@ type config struct {
 	vpcBits    int
 	subnetBits int
 	grouped    bool
+	sdk        bool
 	reps       int
 	bin        string
 	pprof      string
@@ -67,6 +70,7 @@ func main() {
 	flag.IntVar(&c.subnets, "subnets", 10, "subnets per VPC")
 	flag.IntVar(&c.vpcBits, "vpc-bits", 23, "netmask length of each VPC (and of the custom allocations beside them)")
 	flag.IntVar(&c.subnetBits, "subnet-bits", 28, "netmask length of each subnet (and of the custom allocations beside them)")
+	flag.BoolVar(&c.sdk, "sdk", false, "drive the mutating phases with aws-sdk-go-v2 clients instead of raw signed requests (more client CPU on the same cores)")
 	flag.BoolVar(&c.grouped, "grouped", false, "send consecutive subnets to the same VPC instead of spreading them")
 	flag.IntVar(&c.reps, "reps", 50, "repetitions of each single-page read")
 	flag.StringVar(&c.bin, "ipamd", "", "an ipamd binary to run (default: build this checkout's cmd/ipamd)")

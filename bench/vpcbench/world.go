@@ -25,7 +25,8 @@ type world struct {
 	store, logs string
 	args        []string
 	node        *harness.Node
-	clients     []*ec2.Client
+	clients     []*ec2.Client // setup and reads
+	apis        []api         // the mutating phases' callers
 	restarts    int
 	readsLabel  string // prefixes the reads' names (-reads-also)
 
@@ -44,8 +45,14 @@ func (w *world) start(label string) error {
 	}
 	w.node = n
 	w.clients = make([]*ec2.Client, w.c.clients)
+	w.apis = make([]api, w.c.clients)
 	for i := range w.clients {
 		w.clients[i] = harness.NewClient(n.Addr)
+		if w.c.sdk {
+			w.apis[i] = sdkAPI{w.clients[i]}
+		} else {
+			w.apis[i] = rawAPI{harness.NewRawClient("http://"+n.Addr, "us-east-1", "test", "test", 1)}
+		}
 	}
 	return nil
 }
@@ -108,9 +115,9 @@ func selfCPU() time.Duration {
 }
 
 // measured runs a mutating phase, records it, and fails on any error.
-func (w *world) measured(op string, total int, fn func(c *ec2.Client, item int) error) error {
+func (w *world) measured(op string, total int, fn func(a api, item int) error) error {
 	cpu0, self0, db0 := w.cpu(), selfCPU(), w.dbCPU()
-	p := runN(op, w.c.clients, total, func(cl, i int) error { return fn(w.clients[cl], i) })
+	p := runN(op, w.c.clients, total, func(cl, i int) error { return fn(w.apis[cl], i) })
 	p.cpu, p.selfCPU, p.dbCPU = w.cpu()-cpu0, selfCPU()-self0, w.dbCPU()-db0
 	w.r.phases = append(w.r.phases, p)
 	db := ""
@@ -155,20 +162,14 @@ func (w *world) setup() error {
 func (w *world) createVPCs() error {
 	n := w.c.vpcs
 	w.vpcIDs, w.vpcCIDRs = make([]string, n), make([]string, n)
-	bits := aws.Int32(int32(w.c.vpcBits))
-	if err := w.measured("CreateVpc (from a pool)", n, func(c *ec2.Client, i int) error {
-		out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{Ipv4IpamPoolId: &w.vpcPool, Ipv4NetmaskLength: bits})
-		if err != nil {
-			return err
-		}
-		w.vpcIDs[i], w.vpcCIDRs[i] = *out.Vpc.VpcId, *out.Vpc.CidrBlock
-		return nil
+	if err := w.measured("CreateVpc (from a pool)", n, func(a api, i int) (err error) {
+		w.vpcIDs[i], w.vpcCIDRs[i], err = a.createVpc(w.vpcPool, w.c.vpcBits)
+		return err
 	}); err != nil {
 		return err
 	}
-	return w.measured("AllocateIpamPoolCidr (custom, beside the VPCs)", n, func(c *ec2.Client, i int) error {
-		_, err := c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: &w.customPool, NetmaskLength: bits})
-		return err
+	return w.measured("AllocateIpamPoolCidr (custom, beside the VPCs)", n, func(a api, i int) error {
+		return a.allocate(w.customPool, w.c.vpcBits, false)
 	})
 }
 
@@ -177,15 +178,11 @@ func (w *world) createVPCs() error {
 func (w *world) createPlanningPools() error {
 	w.r.rssBeforePools = w.rss()
 	w.planIDs = make([]string, w.c.vpcs)
-	return w.measured("CreateIpamPool (planning) + ProvisionIpamPoolCidr", w.c.vpcs, func(c *ec2.Client, i int) error {
-		out, err := c.CreateIpamPool(ctx, &ec2.CreateIpamPoolInput{IpamScopeId: &w.scope, AddressFamily: types.AddressFamilyIpv4,
-			SourceResource: &types.IpamPoolSourceResourceRequest{ResourceId: &w.vpcIDs[i], ResourceType: types.IpamPoolSourceResourceTypeVpc}})
-		if err != nil {
+	return w.measured("CreateIpamPool (planning) + ProvisionIpamPoolCidr", w.c.vpcs, func(a api, i int) (err error) {
+		if w.planIDs[i], err = a.createPlanningPool(w.scope, w.vpcIDs[i]); err != nil {
 			return err
 		}
-		w.planIDs[i] = *out.IpamPool.IpamPoolId
-		_, err = c.ProvisionIpamPoolCidr(ctx, &ec2.ProvisionIpamPoolCidrInput{IpamPoolId: &w.planIDs[i], Cidr: &w.vpcCIDRs[i]})
-		return err
+		return a.provision(w.planIDs[i], w.vpcCIDRs[i])
 	})
 }
 
@@ -199,17 +196,14 @@ func (w *world) vpcOf(i int) int {
 
 func (w *world) createSubnets() error {
 	n := w.c.vpcs * w.c.subnets
-	bits := aws.Int32(int32(w.c.subnetBits))
-	if err := w.measured("CreateSubnet (from a planning pool)", n, func(c *ec2.Client, i int) error {
+	if err := w.measured("CreateSubnet (from a planning pool)", n, func(a api, i int) error {
 		v := w.vpcOf(i)
-		_, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &w.vpcIDs[v], Ipv4IpamPoolId: &w.planIDs[v], Ipv4NetmaskLength: bits})
-		return err
+		return a.createSubnet(w.vpcIDs[v], w.planIDs[v], w.c.subnetBits)
 	}); err != nil {
 		return err
 	}
-	if err := w.measured("AllocateIpamPoolCidr (custom, from the planning pools)", n, func(c *ec2.Client, i int) error {
-		_, err := c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: &w.planIDs[w.vpcOf(i)], NetmaskLength: bits})
-		return err
+	if err := w.measured("AllocateIpamPoolCidr (custom, from the planning pools)", n, func(a api, i int) error {
+		return a.allocate(w.planIDs[w.vpcOf(i)], w.c.subnetBits, false)
 	}); err != nil {
 		return err
 	}
@@ -231,21 +225,15 @@ func (w *world) restart() error {
 // idlePools has the restarted node use every planning pool once, after as
 // many calls on one pool, and records RSS before and after.
 func (w *world) idlePools() error {
-	bits := aws.Int32(int32(w.c.subnetBits))
-	preview := func(c *ec2.Client, pool *string) error {
-		_, err := c.AllocateIpamPoolCidr(ctx, &ec2.AllocateIpamPoolCidrInput{IpamPoolId: pool, NetmaskLength: bits,
-			PreviewNextCidr: aws.Bool(true)})
-		return err
-	}
 	w.r.rssRestarted = w.rss()
-	if err := w.measured("AllocateIpamPoolCidr PreviewNextCidr, one pool (after restart)", w.c.vpcs, func(c *ec2.Client, i int) error {
-		return preview(c, &w.customPool)
+	if err := w.measured("AllocateIpamPoolCidr PreviewNextCidr, one pool (after restart)", w.c.vpcs, func(a api, i int) error {
+		return a.allocate(w.customPool, w.c.subnetBits, true)
 	}); err != nil {
 		return err
 	}
 	w.r.rssIdleBefore = w.rss()
-	if err := w.measured("AllocateIpamPoolCidr PreviewNextCidr, each planning pool once (after restart)", w.c.vpcs, func(c *ec2.Client, i int) error {
-		return preview(c, &w.planIDs[i])
+	if err := w.measured("AllocateIpamPoolCidr PreviewNextCidr, each planning pool once (after restart)", w.c.vpcs, func(a api, i int) error {
+		return a.allocate(w.planIDs[i], w.c.subnetBits, true)
 	}); err != nil {
 		return err
 	}
