@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -23,6 +24,8 @@ type api interface {
 	createPlanningPool(scope, vpc string) (string, error)
 	provision(pool, cidr string) error
 	createSubnet(vpc, pool string, bits int) error
+	// describe is one page of DescribeVpcs or DescribeSubnets (lister).
+	describe(action, token string, max int, vpc string) (items int, next string, err error)
 }
 
 type sdkAPI struct{ c *ec2.Client }
@@ -61,6 +64,36 @@ func (a sdkAPI) provision(pool, cidr string) error {
 func (a sdkAPI) createSubnet(vpc, pool string, bits int) error {
 	_, err := a.c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &vpc, Ipv4IpamPoolId: &pool, Ipv4NetmaskLength: aws.Int32(int32(bits))})
 	return err
+}
+
+func (a sdkAPI) describe(action, token string, max int, vpc string) (int, string, error) {
+	var tok, mr = aws.String(token), aws.Int32(int32(max))
+	if token == "" {
+		tok = nil
+	}
+	if max == 0 {
+		mr = nil
+	}
+	var fs []types.Filter
+	if vpc != "" {
+		fs = []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}
+	}
+	var n int
+	var next *string
+	if action == "DescribeVpcs" {
+		out, err := a.c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{NextToken: tok, MaxResults: mr, Filters: fs})
+		if err != nil {
+			return 0, "", err
+		}
+		n, next = len(out.Vpcs), out.NextToken
+	} else {
+		out, err := a.c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{NextToken: tok, MaxResults: mr, Filters: fs})
+		if err != nil {
+			return 0, "", err
+		}
+		n, next = len(out.Subnets), out.NextToken
+	}
+	return n, aws.ToString(next), nil
 }
 
 type rawAPI struct{ c *harness.RawClient }
@@ -117,4 +150,27 @@ func (a rawAPI) provision(pool, cidr string) error {
 func (a rawAPI) createSubnet(vpc, pool string, bits int) error {
 	_, err := a.field("CreateSubnet", url.Values{"VpcId": {vpc}, "Ipv4IpamPoolId": {pool}, "Ipv4NetmaskLength": {strconv.Itoa(bits)}}, "subnetId")
 	return err
+}
+
+// itemMarks are an element each item of a Describe page has exactly once.
+var itemMarks = map[string]string{"DescribeVpcs": "<dhcpOptionsId>", "DescribeSubnets": "<subnetId>"}
+
+func (a rawAPI) describe(action, token string, max int, vpc string) (int, string, error) {
+	v := url.Values{}
+	if token != "" {
+		v.Set("NextToken", token)
+	}
+	if max > 0 {
+		v.Set("MaxResults", strconv.Itoa(max))
+	}
+	if vpc != "" {
+		v.Set("Filter.1.Name", "vpc-id")
+		v.Set("Filter.1.Value.1", vpc)
+	}
+	r, err := a.c.Call(ctx, action, v)
+	if err != nil {
+		return 0, "", err
+	}
+	next, _ := harness.Between(r.Body, "<nextToken>", "</nextToken>")
+	return bytes.Count(r.Body, []byte(itemMarks[action])), next, nil
 }

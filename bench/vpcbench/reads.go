@@ -6,10 +6,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
-
 	"github.com/ipamd/ipamd/bench/internal/harness"
 )
 
@@ -23,37 +19,15 @@ type read struct {
 
 // lister is one Describe call: the page after token, at most max items
 // (0: the default), filtered by vpc-id when vpc is not empty. It returns
-// the page's item count and the next token.
-type lister func(token *string, max int32, vpc string) (int, *string, error)
+// the page's item count and the next token ("" after the last page).
+type lister func(token string, max int, vpc string) (int, string, error)
 
-func (w *world) describeVpcs(token *string, max int32, vpc string) (int, *string, error) {
-	in := &ec2.DescribeVpcsInput{NextToken: token}
-	if max > 0 {
-		in.MaxResults = aws.Int32(max)
-	}
-	if vpc != "" {
-		in.Filters = []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}
-	}
-	out, err := w.clients[0].DescribeVpcs(ctx, in)
-	if err != nil {
-		return 0, nil, err
-	}
-	return len(out.Vpcs), out.NextToken, nil
+func (w *world) describeVpcs(token string, max int, vpc string) (int, string, error) {
+	return w.apis[0].describe("DescribeVpcs", token, max, vpc)
 }
 
-func (w *world) describeSubnets(token *string, max int32, vpc string) (int, *string, error) {
-	in := &ec2.DescribeSubnetsInput{NextToken: token}
-	if max > 0 {
-		in.MaxResults = aws.Int32(max)
-	}
-	if vpc != "" {
-		in.Filters = []types.Filter{{Name: aws.String("vpc-id"), Values: []string{vpc}}}
-	}
-	out, err := w.clients[0].DescribeSubnets(ctx, in)
-	if err != nil {
-		return 0, nil, err
-	}
-	return len(out.Subnets), out.NextToken, nil
+func (w *world) describeSubnets(token string, max int, vpc string) (int, string, error) {
+	return w.apis[0].describe("DescribeSubnets", token, max, vpc)
 }
 
 // reads measures each Describe call's pages at the size built.
@@ -83,7 +57,7 @@ func (w *world) pages(name string, list lister, want int) error {
 	}
 	var items int
 	lat, err := timeN(w.c.reps, func(int) (err error) {
-		items, _, err = list(nil, 1000, "")
+		items, _, err = list("", 1000, "")
 		return err
 	})
 	if err != nil {
@@ -93,7 +67,7 @@ func (w *world) pages(name string, list lister, want int) error {
 
 	// A full walk: every page's latency.
 	var ds []time.Duration
-	var token *string
+	token := ""
 	total := 0
 	for {
 		t0 := time.Now()
@@ -103,7 +77,7 @@ func (w *world) pages(name string, list lister, want int) error {
 		}
 		ds = append(ds, time.Since(t0))
 		total += n
-		if next == nil || *next == "" {
+		if next == "" {
 			break
 		}
 		token = next
@@ -115,7 +89,7 @@ func (w *world) pages(name string, list lister, want int) error {
 
 	cpu0 = w.cpu()
 	lat, err = timeN(w.c.reps, func(int) (err error) {
-		items, _, err = list(nil, 0, w.vpcIDs[rand.IntN(len(w.vpcIDs))])
+		items, _, err = list("", 0, w.vpcIDs[rand.IntN(len(w.vpcIDs))])
 		return err
 	})
 	if err != nil {
