@@ -458,7 +458,9 @@ func (b *bench) listings(ctx context.Context, r *result) error {
 		fn  func() (*harness.RawResponse, error)
 		say string
 	}{
-		{&r.byID, func() (*harness.RawResponse, error) { return b.list(ctx, 1000, "", []string{"ipam-pool-allocation-id", smp.id}) }, "filter ipam-pool-allocation-id"},
+		{&r.byID, func() (*harness.RawResponse, error) {
+			return b.list(ctx, 1000, "", []string{"ipam-pool-allocation-id", smp.id})
+		}, "filter ipam-pool-allocation-id"},
 		{&r.byParam, func() (*harness.RawResponse, error) {
 			return b.c.Call(ctx, "GetIpamPoolAllocations", url.Values{"IpamPoolId": {b.pool}, "IpamPoolAllocationId": {smp.id}})
 		}, "IpamPoolAllocationId parameter"},

@@ -48,6 +48,11 @@ type monitorState struct {
 	opened  map[string]bool // history records opened by this transaction
 
 	moves map[string]*countMove // other rows' counts, made last (monitor_moves.go)
+	// near holds the overlap lookups of new rows asked all at once, by
+	// lookupKey; written is every row the sync wrote since (nil: deleted),
+	// by rowID, which the lookups' answers predate.
+	near    map[string][]*ResourceCIDR
+	written map[string]*ResourceCIDR
 }
 
 type touched struct {
@@ -255,6 +260,9 @@ func (o *op) syncMonitoring(tx Tx, at time.Time) error {
 			return err
 		}
 	}
+	if err := o.lookUpNew(tx, want); err != nil {
+		return err
+	}
 	for _, id := range m.order {
 		t := m.resources[id]
 		cur, err := t.rowsOf(tx)
@@ -434,6 +442,7 @@ func (o *op) addRow(tx Tx, r *ResourceCIDR, at time.Time) error {
 	if err := o.openSpan(tx, r, at); err != nil {
 		return err
 	}
+	o.mon.wrote(r, r)
 	return tx.PutResourceCIDR(r)
 }
 
@@ -447,6 +456,7 @@ func (o *op) removeRow(tx Tx, r *ResourceCIDR, at time.Time) error {
 		return err
 	}
 	o.mon.forget(r)
+	o.mon.wrote(r, nil)
 	return tx.DeleteResourceCIDR(r)
 }
 
@@ -483,10 +493,12 @@ func (o *op) changeRow(tx Tx, c, w *ResourceCIDR, at time.Time) error {
 		// A row's key includes its scope on some stores: the move is a
 		// delete and an insert.
 		o.mon.forget(c)
+		o.mon.wrote(c, nil)
 		if err := tx.DeleteResourceCIDR(c); err != nil {
 			return err
 		}
 	}
+	o.mon.wrote(w, w)
 	return tx.PutResourceCIDR(w)
 }
 
@@ -501,9 +513,12 @@ func sameRow(a, b *ResourceCIDR) bool {
 // r's scope that overlaps r outside r's VPC (made by applyMoves), and
 // reports how many there are.
 func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int) (int, error) {
-	others, err := tx.ResourceCIDRsOverlapping(r.ScopeID, r.CIDR, r.VpcID)
-	if err != nil {
-		return 0, err
+	others, ok := o.mon.overlapping(r)
+	if !ok {
+		var err error
+		if others, err = tx.ResourceCIDRsOverlapping(r.ScopeID, r.CIDR, r.VpcID); err != nil {
+			return 0, err
+		}
 	}
 	n := 0
 	for _, x := range others {

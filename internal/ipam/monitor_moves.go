@@ -97,3 +97,94 @@ func (o *op) applyMoves(tx Tx, at time.Time) error {
 	}
 	return nil
 }
+
+// Overlap lookups of new rows, asked together: a group transaction's
+// VPCs (and a lone subnet's row) find what overlaps them in one store call,
+// which on PostgreSQL is one round trip however many there are, instead of
+// one each while their pool is locked. The answers predate the sync's own
+// writes, so overlapping puts those writes over them.
+
+func lookupKey(scope string, p netip.Prefix, outsideVPC string) string {
+	return scope + " " + p.String() + " " + outsideVPC
+}
+
+func rowID(r *ResourceCIDR) string { return r.ScopeID + " " + r.Key() }
+
+// lookUpNew asks, at once, what overlaps each monitored row of the
+// resources this transaction created (want, by resource id).
+func (o *op) lookUpNew(tx Tx, want map[string][]*ResourceCIDR) error {
+	m := &o.mon
+	var qs []OverlapLookup
+	var keys []string
+	for _, id := range m.order {
+		if !m.resources[id].created {
+			continue
+		}
+		for _, r := range want[id] {
+			k := lookupKey(r.ScopeID, r.CIDR, r.VpcID)
+			if !r.monitored() || slices.Contains(keys, k) {
+				continue
+			}
+			qs = append(qs, OverlapLookup{ScopeID: r.ScopeID, CIDR: r.CIDR, OutsideVPC: r.VpcID})
+			keys = append(keys, k)
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	got, err := tx.ResourceCIDRsOverlappingEach(qs)
+	if err != nil {
+		return err
+	}
+	m.near = make(map[string][]*ResourceCIDR, len(keys))
+	for i, k := range keys {
+		m.near[k] = got[i]
+	}
+	return nil
+}
+
+// wrote notes that the sync wrote row r as now (nil: deleted it).
+func (m *monitorState) wrote(r, now *ResourceCIDR) {
+	if m.near == nil {
+		return // nothing asked ahead: every lookup reads the store
+	}
+	if m.written == nil {
+		m.written = map[string]*ResourceCIDR{}
+	}
+	m.written[rowID(r)] = now
+}
+
+// overlapping is what ResourceCIDRsOverlapping(r's scope, CIDR, VPC) would
+// return now, if it was asked ahead: the answer with the rows written
+// since in place of what they were.
+func (m *monitorState) overlapping(r *ResourceCIDR) ([]*ResourceCIDR, bool) {
+	before, ok := m.near[lookupKey(r.ScopeID, r.CIDR, r.VpcID)]
+	if !ok {
+		return nil, false
+	}
+	if len(m.written) == 0 {
+		return before, true
+	}
+	near := func(x *ResourceCIDR) bool {
+		return x.ScopeID == r.ScopeID && x.VpcID != r.VpcID && x.CIDR.Overlaps(r.CIDR)
+	}
+	out := make([]*ResourceCIDR, 0, len(before))
+	seen := map[string]bool{}
+	for _, x := range before {
+		id := rowID(x)
+		if now, ok := m.written[id]; ok {
+			seen[id] = true
+			if now == nil || !near(now) {
+				continue
+			}
+			x = now
+		}
+		out = append(out, x)
+	}
+	for id, now := range m.written {
+		if !seen[id] && now != nil && near(now) {
+			out = append(out, now)
+		}
+	}
+	return out, true
+}

@@ -191,6 +191,10 @@ type Tx interface {
 	// of VPC outsideVPC ("": none left out). A subnet's own VPC is the
 	// block that overlaps it almost always, and never counts.
 	ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ResourceCIDR, error)
+	// ResourceCIDRsOverlappingEach answers several such lookups at once
+	// (PostgreSQL: in one statement, one round trip): out[i] holds what
+	// ResourceCIDRsOverlapping(qs[i]...) would, in any order.
+	ResourceCIDRsOverlappingEach(qs []OverlapLookup) ([][]*ResourceCIDR, error)
 	// ListResourceCIDRs returns up to q.Limit blocks matching q in key order
 	// after q.After; a query with a PoolID needs no ScopeID.
 	ListResourceCIDRs(q ResourceCIDRQuery) ([]*ResourceCIDR, error)
@@ -415,4 +419,11 @@ type PoolLocked struct {
 	Pool *Pool
 	Log  []PoolVersion
 	Err  error
+}
+
+// OverlapLookup is one ResourceCIDRsOverlapping question.
+type OverlapLookup struct {
+	ScopeID    string
+	CIDR       netip.Prefix
+	OutsideVPC string
 }

@@ -5,14 +5,30 @@ import (
 	"time"
 )
 
-// Conflicts counts the Service's lost races (an ipam.Observer for
-// Options.Observer): a test of concurrent writers that must take turns, not
-// collide in the store's backstop, asserts it stays 0.
-type Conflicts struct{ n atomic.Int64 }
+// Observed is an ipam.Observer for Options.Observer that counts what tests
+// of concurrent writers assert: lost races (which writers that must take
+// turns, not collide in the store's backstop, never have) and the largest
+// allocation batch (more than 1: the requests shared a transaction).
+type Observed struct {
+	conflicts atomic.Int64
+	maxBatch  atomic.Int64
+}
 
-func (*Conflicts) ObserveCommit(time.Duration, bool) {}
-func (*Conflicts) ObserveBatch(int)                  {}
-func (c *Conflicts) ObserveConflict()                { c.n.Add(1) }
+func (*Observed) ObserveCommit(time.Duration, bool) {}
 
-// Count is how many transactions lost a race so far.
-func (c *Conflicts) Count() int64 { return c.n.Load() }
+func (o *Observed) ObserveBatch(n int) {
+	for {
+		cur := o.maxBatch.Load()
+		if int64(n) <= cur || o.maxBatch.CompareAndSwap(cur, int64(n)) {
+			return
+		}
+	}
+}
+
+func (o *Observed) ObserveConflict() { o.conflicts.Add(1) }
+
+// Conflicts is how many transactions lost a race so far.
+func (o *Observed) Conflicts() int64 { return o.conflicts.Load() }
+
+// MaxBatch is the largest allocation batch so far.
+func (o *Observed) MaxBatch() int64 { return o.maxBatch.Load() }

@@ -79,7 +79,7 @@ func TestExplicitSubnets(t *testing.T) {
 // such runs made a request fail with InternalError.)
 func TestConcurrentOverlappingSubnets(t *testing.T) {
 	eachStore(t, func(t *testing.T, opts testserver.Options) {
-		lost := new(testserver.Conflicts)
+		lost := new(testserver.Observed)
 		opts.Observer = lost
 		e := newEnv(t, opts)
 		vpc := *e.vpc("10.0.0.0/16").VpcId
@@ -119,7 +119,7 @@ func TestConcurrentOverlappingSubnets(t *testing.T) {
 				}
 			}
 		}
-		if n := lost.Count(); n != 0 {
+		if n := lost.Conflicts(); n != 0 {
 			t.Errorf("%d transactions lost a race and ran again", n)
 		}
 	})

@@ -49,30 +49,40 @@ const resourceCIDRCols = `ipam_id, resource_id, cidr, scope_id, owner, region, r
 func (t *tx) resourceCIDRs(query string, args ...any) ([]*ipam.ResourceCIDR, error) {
 	var out []*ipam.ResourceCIDR
 	err := t.query(query, args, func(rows pgx.Rows) error {
-		r := new(ipam.ResourceCIDR)
-		var cidr string
-		var tags []byte
-		var since int64
-		if err := rows.Scan(&r.IpamID, &r.ResourceID, &cidr, &r.ScopeID, &r.OwnerID, &r.Region, &r.ResourceType,
-			&r.VpcID, &r.Name, &r.AZID, &tags, &r.PoolID, &r.Management, &r.Compliance, &r.Overlaps,
-			&r.Covered, &r.Moved, &r.HistoryID, &since); err != nil {
-			return err
+		r, err := scanResourceCIDR(rows)
+		if err == nil {
+			out = append(out, r)
 		}
-		p, err := netip.ParsePrefix(cidr)
-		if err != nil {
-			return fmt.Errorf("postgres: resource cidr %s of %s: %w", cidr, r.ResourceID, err)
-		}
-		r.CIDR, r.Since = p, time.Unix(0, since).UTC()
-		if len(tags) > 0 && string(tags) != "null" {
-			if err := json.Unmarshal(tags, &r.Tags); err != nil {
-				return fmt.Errorf("postgres: resource cidr tags of %s: %w", r.ResourceID, err)
-			}
-		}
-		r.Tags = ipam.NilIfEmpty(r.Tags)
-		out = append(out, r)
-		return nil
+		return err
 	})
 	return out, err
+}
+
+// scanResourceCIDR reads resourceCIDRCols, after the columns lead points
+// to.
+func scanResourceCIDR(rows pgx.Rows, lead ...any) (*ipam.ResourceCIDR, error) {
+	r := new(ipam.ResourceCIDR)
+	var cidr string
+	var tags []byte
+	var since int64
+	dest := append(lead, &r.IpamID, &r.ResourceID, &cidr, &r.ScopeID, &r.OwnerID, &r.Region, &r.ResourceType,
+		&r.VpcID, &r.Name, &r.AZID, &tags, &r.PoolID, &r.Management, &r.Compliance, &r.Overlaps,
+		&r.Covered, &r.Moved, &r.HistoryID, &since)
+	if err := rows.Scan(dest...); err != nil {
+		return nil, err
+	}
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: resource cidr %s of %s: %w", cidr, r.ResourceID, err)
+	}
+	r.CIDR, r.Since = p, time.Unix(0, since).UTC()
+	if len(tags) > 0 && string(tags) != "null" {
+		if err := json.Unmarshal(tags, &r.Tags); err != nil {
+			return nil, fmt.Errorf("postgres: resource cidr tags of %s: %w", r.ResourceID, err)
+		}
+	}
+	r.Tags = ipam.NilIfEmpty(r.Tags)
+	return r, nil
 }
 
 // ResourceCIDRsOf reads the resource's rows as one range of
@@ -90,6 +100,38 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC
 		WHERE scope_id = $1 AND family = $2 AND numrange(lo, hi, '[]') && numrange($3::numeric, $4::numeric, '[]')
 		AND vpc_id <> $5`,
 		scopeID, family(p), lo, hi, outsideVPC)
+}
+
+// ResourceCIDRsOverlappingEach is one statement for every lookup: a group
+// transaction's VPCs would otherwise make a round trip each while their
+// pool is locked. OFFSET 0 keeps the subquery a subquery, so each lookup
+// is its own search of the GiST index, as ResourceCIDRsOverlapping's.
+func (t *tx) ResourceCIDRsOverlappingEach(qs []ipam.OverlapLookup) ([][]*ipam.ResourceCIDR, error) {
+	n := len(qs)
+	scopes, fams, los, his, vpcs := make([]string, n), make([]int, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, q := range qs {
+		scopes[i], fams[i], vpcs[i] = q.ScopeID, family(q.CIDR), q.OutsideVPC
+		los[i], his[i] = blockRange(q.CIDR)
+	}
+	out := make([][]*ipam.ResourceCIDR, n)
+	err := t.query(`SELECT u.i, r.* FROM unnest($1::text[], $2::int[], $3::numeric[], $4::numeric[], $5::text[])
+			WITH ORDINALITY AS u(scope, fam, lo, hi, vpc, i),
+		LATERAL (SELECT `+resourceCIDRCols+` FROM resource_cidrs
+			WHERE scope_id = u.scope AND family = u.fam AND numrange(lo, hi, '[]') && numrange(u.lo, u.hi, '[]')
+			AND vpc_id <> u.vpc OFFSET 0) r`,
+		[]any{scopes, fams, los, his, vpcs}, func(rows pgx.Rows) error {
+			var i int64
+			r, err := scanResourceCIDR(rows, &i)
+			if err != nil {
+				return err
+			}
+			if i < 1 || int(i) > n {
+				return fmt.Errorf("postgres: overlap lookup %d of %d", i, n)
+			}
+			out[i-1] = append(out[i-1], r)
+			return nil
+		})
+	return out, err
 }
 
 func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, error) {

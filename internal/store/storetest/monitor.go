@@ -87,7 +87,7 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 		if got[1].Tags != nil {
 			t.Fatalf("empty tags read back as %#v", got[1].Tags)
 		}
-		for _, c := range []struct {
+		cases := []struct {
 			p, outside string
 			want       []string
 		}{
@@ -100,7 +100,9 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 			{"10.0.16.0/20", "", []string{"ipam-1:vpc-1 10.0.0.0/16"}},
 			{"10.2.0.0/16", "", nil},
 			{"fd00::/64", "", []string{"ipam-1:vpc-5 fd00::/56"}},
-		} {
+		}
+		var qs []ipam.OverlapLookup
+		for _, c := range cases {
 			got, err := tx.ResourceCIDRsOverlapping("scope-a", netip.MustParsePrefix(c.p), c.outside)
 			if err != nil {
 				return err
@@ -109,6 +111,30 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 			slices.Sort(keys)
 			if !slices.Equal(keys, c.want) {
 				t.Fatalf("ResourceCIDRsOverlapping(%s, outside %q):\n got  %q\n want %q", c.p, c.outside, keys, c.want)
+			}
+			qs = append(qs, ipam.OverlapLookup{ScopeID: "scope-a", CIDR: netip.MustParsePrefix(c.p), OutsideVPC: c.outside})
+		}
+		// All at once, with one lookup in another scope: the same answers,
+		// each in its place.
+		qs = append(qs, ipam.OverlapLookup{ScopeID: "scope-b", CIDR: netip.MustParsePrefix("10.0.1.0/24")})
+		each, err := tx.ResourceCIDRsOverlappingEach(qs)
+		if err != nil {
+			return err
+		}
+		if len(each) != len(qs) {
+			t.Fatalf("ResourceCIDRsOverlappingEach: %d answers for %d lookups", len(each), len(qs))
+		}
+		for i, c := range append(cases, struct {
+			p, outside string
+			want       []string
+		}{"10.0.1.0/24", "", []string{"ipam-1:vpc-4 10.0.0.0/16"}}) {
+			keys := keysOf(each[i])
+			slices.Sort(keys)
+			if !slices.Equal(keys, c.want) {
+				t.Fatalf("ResourceCIDRsOverlappingEach, lookup %d (%s, outside %q):\n got  %q\n want %q", i, c.p, c.outside, keys, c.want)
+			}
+			if i < len(cases) && len(each[i]) > 0 && !equalRow(each[i][0], firstByKey(rows, each[i][0])) {
+				t.Fatalf("ResourceCIDRsOverlappingEach, lookup %d: row %+v", i, each[i][0])
 			}
 		}
 		var paged []string
@@ -316,4 +342,14 @@ func testAddressHistory(t *testing.T, h *harness) {
 	if got := query(0, 100, "", "", 0); len(got) != 0 {
 		t.Fatalf("after DeleteHistory: %q", got)
 	}
+}
+
+// firstByKey is the row of rows with x's scope and key.
+func firstByKey(rows []*ipam.ResourceCIDR, x *ipam.ResourceCIDR) *ipam.ResourceCIDR {
+	for _, r := range rows {
+		if r.ScopeID == x.ScopeID && r.Key() == x.Key() {
+			return r
+		}
+	}
+	return nil
 }
