@@ -135,6 +135,9 @@ func (o *op) lockJobs(tx Tx, heads, jobs []*allocJob) error {
 			o.subnetCtx = map[SubnetRead]SubnetReadResult{}
 		}
 		o.subnetCtx[r] = read[i]
+		if read[i].Err == nil {
+			o.mon.knowIPAMs(r.Owner, read[i].IPAMs)
+		}
 	}
 	for k, g := range got {
 		switch r := reqs[k]; {

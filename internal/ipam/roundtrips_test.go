@@ -44,6 +44,35 @@ func TestCreateSubnetRoundTrips(t *testing.T) {
 	}
 }
 
+// TestCreateVpcRoundTrips pins a pooled VPC's write the same way: the
+// pool's lock with the owner's IPAMs; the queued writes with the space
+// locks and the overlap lookups; COMMIT. Every VPC from one pool waits for
+// that lock, so each round trip under it costs the pool's throughput.
+func TestCreateVpcRoundTrips(t *testing.T) {
+	st, err := postgres.Open(context.Background(), testserver.NewDatabase(t, "ipam_trips").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
+	svc := ipam.NewService(st, ipam.Config{})
+	w := newPlanningWorld(t, svc, c)
+	bits := 24
+	for k := range 2 {
+		before := st.RoundTrips()
+		v, err := svc.CreateVpc(ctx, c, ipam.CreateVpcInput{VpcCidrParams: ipam.VpcCidrParams{Ipv4IpamPoolID: w.top, Ipv4NetmaskLength: &bits}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := st.RoundTrips() - before
+		t.Logf("CreateVpc %d (%s): %d round trips", k+1, v.CIDRs[0].CIDR, n)
+		if k == 1 && n != 3 {
+			t.Errorf("CreateVpc %s from a pool took %d round trips, want 3", v.CIDRs[0].CIDR, n)
+		}
+	}
+}
+
 // planningWorld is an account with an IPAM and a top-level pool of
 // 10.0.0.0/8 in us-east-1, from which VPCs take /16s.
 type planningWorld struct {

@@ -399,7 +399,8 @@ type PoolLock struct {
 // pool needs once the pool is locked: ShareVPC(Owner, VpcID), the blocks
 // of one family of every subnet of the VPC (in no set order: the new
 // block must go around them), and ListIPAMs(Owner) (which IPAMs monitor
-// the subnet).
+// the subnet). Without a VpcID it asks only for the IPAMs: a VPC being
+// created needs them for its monitoring rows.
 type SubnetRead struct {
 	Owner, VpcID string
 	IPv6         bool

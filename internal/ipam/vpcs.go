@@ -164,7 +164,10 @@ func (s *Service) vpcUse(v *VPC, family string, check func(Tx, *Pool) ([]netip.P
 			}
 			u.pool = p
 			return check(tx, p)
-		}}
+		},
+		// The owner's IPAMs (for the VPC's monitoring rows) come with the
+		// pool's lock: one round trip less under it on PostgreSQL.
+		read: &SubnetRead{Owner: v.OwnerID}}
 	if commit != nil {
 		u.commit = func(tx Tx, a *Allocation) error { return commit(tx, a, u.pool) }
 	}

@@ -100,6 +100,27 @@ type subnetContextQuery struct {
 }
 
 func (q *subnetContextQuery) queue(b *pgx.Batch, r ipam.SubnetRead) {
+	if r.VpcID != "" {
+		q.queueVPC(b, r)
+	}
+	b.Queue(listIPAMsSQL, r.Owner).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var doc []byte
+			if err := rows.Scan(&doc); err != nil {
+				return err
+			}
+			i := new(ipam.IPAM)
+			if err := decodeDoc(doc, i); err != nil {
+				return err
+			}
+			q.res.IPAMs = append(q.res.IPAMs, i)
+		}
+		return rows.Err()
+	})
+}
+
+// queueVPC queues the VPC's share lock and its subnets' blocks.
+func (q *subnetContextQuery) queueVPC(b *pgx.Batch, r ipam.SubnetRead) {
 	fam := 4
 	if r.IPv6 {
 		fam = 6
@@ -122,25 +143,14 @@ func (q *subnetContextQuery) queue(b *pgx.Batch, r ipam.SubnetRead) {
 		}
 		return rows.Err()
 	})
-	b.Queue(listIPAMsSQL, r.Owner).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var doc []byte
-			if err := rows.Scan(&doc); err != nil {
-				return err
-			}
-			i := new(ipam.IPAM)
-			if err := decodeDoc(doc, i); err != nil {
-				return err
-			}
-			q.res.IPAMs = append(q.res.IPAMs, i)
-		}
-		return rows.Err()
-	})
 }
 
 // result is the answer once the batch ran: ErrNotFound for a VPC that is
 // missing or another account's.
 func (q *subnetContextQuery) result(vpcID string) ipam.SubnetReadResult {
+	if vpcID == "" {
+		return q.res // the IPAMs alone
+	}
 	if q.missing {
 		return ipam.SubnetReadResult{Err: fmt.Errorf("vpc %s: %w", vpcID, ipam.ErrNotFound)}
 	}

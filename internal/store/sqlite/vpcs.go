@@ -78,6 +78,10 @@ var (
 // the family's whole space, and ListIPAMs. A VPC not found is the
 // answer's Err; any other error is returned.
 func (t *tx) subnetContext(r ipam.SubnetRead) (ipam.SubnetReadResult, error) {
+	if r.VpcID == "" {
+		ipams, err := t.ListIPAMs(r.Owner)
+		return ipam.SubnetReadResult{IPAMs: ipams}, err
+	}
 	v, err := t.GetVPC(r.Owner, r.VpcID)
 	if errors.Is(err, ipam.ErrNotFound) {
 		return ipam.SubnetReadResult{Err: err}, nil

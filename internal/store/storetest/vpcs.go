@@ -383,11 +383,16 @@ func testSubnetOverlap(t *testing.T, h *harness) {
 			{Owner: owner, VpcID: "vpc-missing"},
 			{Owner: "999999999999", VpcID: vpc.ID},
 			{Owner: owner, VpcID: vpc2.ID},
+			{Owner: owner}, // the IPAMs alone
 		})
 		if err != nil {
 			return err
 		}
-		equal(t, "LockPoolsChanges reads", len(got), 4)
+		equal(t, "LockPoolsChanges reads", len(got), 5)
+		if g := got[4]; g.Err != nil || g.VPC != nil || g.Blocks != nil {
+			t.Errorf("LockPoolsChanges read of the IPAMs alone = %+v", g)
+		}
+		equal(t, "LockPoolsChanges read of the IPAMs alone", got[4].IPAMs, alone.IPAMs)
 		equal(t, "LockPoolsChanges read VPC", got[0].VPC, alone.VPC)
 		slices.SortFunc(alone.Blocks, netip.Prefix.Compare)
 		slices.SortFunc(got[0].Blocks, netip.Prefix.Compare)
