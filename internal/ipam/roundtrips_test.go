@@ -17,14 +17,8 @@ import (
 // session 7). A change that adds one fails here, not in a benchmark nobody
 // ran.
 func TestCreateSubnetRoundTrips(t *testing.T) {
-	st, err := postgres.Open(context.Background(), testserver.NewDatabase(t, "ipam_trips").String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, svc, c := tripsWorld(t)
 	ctx := context.Background()
-	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
-	svc := ipam.NewService(st, ipam.Config{})
 	vpcID, planID := newPlanningWorld(t, svc, c).vpcWithPlanningPool(t)
 	sub := 28
 	in := ipam.CreateSubnetInput{VpcID: vpcID, Ipv4IpamPoolID: planID, Ipv4NetmaskLength: &sub}
@@ -49,14 +43,8 @@ func TestCreateSubnetRoundTrips(t *testing.T) {
 // locks and the overlap lookups; COMMIT. Every VPC from one pool waits for
 // that lock, so each round trip under it costs the pool's throughput.
 func TestCreateVpcRoundTrips(t *testing.T) {
-	st, err := postgres.Open(context.Background(), testserver.NewDatabase(t, "ipam_trips").String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, svc, c := tripsWorld(t)
 	ctx := context.Background()
-	c := ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
-	svc := ipam.NewService(st, ipam.Config{})
 	w := newPlanningWorld(t, svc, c)
 	bits := 24
 	for k := range 2 {
@@ -71,6 +59,17 @@ func TestCreateVpcRoundTrips(t *testing.T) {
 			t.Errorf("CreateVpc %s from a pool took %d round trips, want 3", v.CIDRs[0].CIDR, n)
 		}
 	}
+}
+
+// tripsWorld is a Service on a fresh PostgreSQL database, whose store
+// counts round trips, and its caller.
+func tripsWorld(t *testing.T) (*postgres.Store, *ipam.Service, ipam.Caller) {
+	st, err := postgres.Open(context.Background(), testserver.NewDatabase(t, "ipam_trips").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, ipam.NewService(st, ipam.Config{}), ipam.Caller{AccountID: "000000000000", Region: "us-east-1"}
 }
 
 // planningWorld is an account with an IPAM and a top-level pool of
