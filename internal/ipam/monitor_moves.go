@@ -116,15 +116,17 @@ func (o *op) lookUpNew(tx Tx, want map[string][]*ResourceCIDR) error {
 	m := &o.mon
 	var qs []OverlapLookup
 	var keys []string
+	asked := map[string]bool{}
 	for _, id := range m.order {
 		if !m.resources[id].created {
 			continue
 		}
 		for _, r := range want[id] {
 			k := lookupKey(r.ScopeID, r.CIDR, r.VpcID)
-			if !r.monitored() || slices.Contains(keys, k) {
+			if !r.monitored() || asked[k] {
 				continue
 			}
+			asked[k] = true
 			qs = append(qs, OverlapLookup{ScopeID: r.ScopeID, CIDR: r.CIDR, OutsideVPC: r.VpcID})
 			keys = append(keys, k)
 		}

@@ -92,17 +92,27 @@ func (o *op) lockPool(tx Tx, c Caller, id string) (*Pool, error) {
 }
 
 // subnetContext is the read r, answered from what lockJobs read with the
-// pools' locks when it can.
-func (o *op) subnetContext(tx Tx, r SubnetRead) (*VPC, []netip.Prefix, []*IPAM, error) {
+// pools' locks when it can. Either way the owner's IPAMs it brings are
+// known to monitoring (knowRead).
+func (o *op) subnetContext(tx Tx, r SubnetRead) (*VPC, []netip.Prefix, error) {
 	got, ok := o.subnetCtx[r]
 	if !ok {
 		_, read, err := tx.LockPoolsChanges(nil, []SubnetRead{r})
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		got = read[0]
+		o.knowRead(r, got)
 	}
-	return got.VPC, got.Blocks, got.IPAMs, got.Err
+	return got.VPC, got.Blocks, got.Err
+}
+
+// knowRead hands the owner's IPAMs a read brought to monitoring, which
+// then need not list them again.
+func (o *op) knowRead(r SubnetRead, got SubnetReadResult) {
+	if got.Err == nil {
+		o.mon.knowIPAMs(r.Owner, got.IPAMs)
+	}
 }
 
 // lockJobs is lockPool for the pools of heads (one job per pool, in the
@@ -135,9 +145,7 @@ func (o *op) lockJobs(tx Tx, heads, jobs []*allocJob) error {
 			o.subnetCtx = map[SubnetRead]SubnetReadResult{}
 		}
 		o.subnetCtx[r] = read[i]
-		if read[i].Err == nil {
-			o.mon.knowIPAMs(r.Owner, read[i].IPAMs)
-		}
+		o.knowRead(r, read[i])
 	}
 	for k, g := range got {
 		switch r := reqs[k]; {

@@ -74,7 +74,7 @@ type op struct {
 	// What this transaction read ahead (prefetch.go).
 	tokens map[tokenKey]*TokenRecord // nil value: known absent
 	logs   []fetchedLog
-	// subnetCtx: the subnet contexts lockPools read with the locks.
+	// subnetCtx: the reads lockJobs made with the pools' locks.
 	subnetCtx map[SubnetRead]SubnetReadResult
 	mon       monitorState // what monitoring must catch up with (monitor.go)
 }

@@ -164,11 +164,10 @@ func (s *Service) CreateSubnet(ctx context.Context, c Caller, in CreateSubnetInp
 				}
 				// The common case: read with the pool's lock (use.read), with
 				// the IPAMs the subnet's monitoring rows need.
-				v, avoid, ipams, err := o.subnetContext(tx, *use.read)
+				v, avoid, err := o.subnetContext(tx, *use.read)
 				if err != nil {
 					return nil, notFoundAs(err, vpcNotFound(in.VpcID))
 				}
-				o.mon.knowIPAMs(c.AccountID, ipams)
 				sn.CIDR, sn.IPv6 = netip.Prefix{}, nil
 				if err := checkSubnetPoolOf(tx, c, v, p, b.family); err != nil {
 					return nil, err

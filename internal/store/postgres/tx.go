@@ -218,21 +218,25 @@ func decodeDoc(doc []byte, dst any) error {
 // listDocs reads JSON documents, one a row.
 func listDocs[T any](t *tx, sql string, args ...any) ([]*T, error) {
 	var out []*T
+	if err := t.query(sql, args, appendDoc(&out)); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendDoc decodes a row's JSON document onto *out: listDocs's row
+// reader, also for a statement queued in a batch.
+func appendDoc[T any](out *[]*T) func(pgx.Rows) error {
 	var doc []byte
-	err := t.query(sql, args, func(rows pgx.Rows) error {
+	return func(rows pgx.Rows) error {
 		if err := rows.Scan(&doc); err != nil {
 			return err
 		}
 		v := new(T)
-		if err := json.Unmarshal(doc, v); err != nil {
+		if err := decodeDoc(doc, v); err != nil {
 			return err
 		}
-		ipam.ClearEmpty(v)
-		out = append(out, v)
+		*out = append(*out, v)
 		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, nil
 }

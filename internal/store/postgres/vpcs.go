@@ -96,24 +96,18 @@ type subnetContextQuery struct {
 	doc     string
 	missing bool
 	res     ipam.SubnetReadResult
-	err     error // decoding
 }
 
 func (q *subnetContextQuery) queue(b *pgx.Batch, r ipam.SubnetRead) {
 	if r.VpcID != "" {
 		q.queueVPC(b, r)
 	}
+	next := appendDoc(&q.res.IPAMs)
 	b.Queue(listIPAMsSQL, r.Owner).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
-			var doc []byte
-			if err := rows.Scan(&doc); err != nil {
+			if err := next(rows); err != nil {
 				return err
 			}
-			i := new(ipam.IPAM)
-			if err := decodeDoc(doc, i); err != nil {
-				return err
-			}
-			q.res.IPAMs = append(q.res.IPAMs, i)
 		}
 		return rows.Err()
 	})
