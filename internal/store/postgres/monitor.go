@@ -94,32 +94,68 @@ func (t *tx) ResourceCIDRsOf(vpcID, resourceID string) ([]*ipam.ResourceCIDR, er
 		WHERE vpc_id = $1 AND rkey > $2 AND rkey < $3 ORDER BY ipam_id, rkey`, vpcID, lo, hi)
 }
 
+// ResourceCIDRsOverlapping is ResourceCIDRsOverlappingEach for one block.
 func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ipam.ResourceCIDR, error) {
+	out, err := t.ResourceCIDRsOverlappingEach([]ipam.OverlapLookup{{ScopeID: scopeID, CIDR: p, OutsideVPC: outsideVPC}})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// overlapLookups are the arrays of ResourceCIDRsOverlappingEach: one
+// range per lookup (the blocks that start inside it), and one probe per
+// start of a shorter network of it (the blocks that start there, of which
+// those that reach it contain it; migration 0013).
+type overlapLookups struct {
+	scope, vpc []string
+	fam        []int
+	lo, hi     []string
+	// probes
+	pi           []int // the lookup's number, from 1
+	pscope, pvpc []string
+	pfam         []int
+	pstart, plo  []string
+}
+
+func (l *overlapLookups) add(i int, q ipam.OverlapLookup) {
+	p := q.CIDR.Masked()
+	fam := family(p)
 	lo, hi := blockRange(p)
-	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
-		WHERE scope_id = $1 AND family = $2 AND numrange(lo, hi, '[]') && numrange($3::numeric, $4::numeric, '[]')
-		AND vpc_id <> $5`,
-		scopeID, family(p), lo, hi, outsideVPC)
+	l.scope, l.vpc, l.fam = append(l.scope, q.ScopeID), append(l.vpc, q.OutsideVPC), append(l.fam, fam)
+	l.lo, l.hi = append(l.lo, lo), append(l.hi, hi)
+	var last netip.Addr
+	for _, outer := range ipam.EnclosingPrefixes(p) {
+		if a := outer.Addr(); a != p.Addr() && a != last {
+			last = a
+			start, _ := blockRange(outer)
+			l.pi, l.pscope, l.pvpc, l.pfam = append(l.pi, i+1), append(l.pscope, q.ScopeID), append(l.pvpc, q.OutsideVPC), append(l.pfam, fam)
+			l.pstart, l.plo = append(l.pstart, start), append(l.plo, lo)
+		}
+	}
 }
 
 // ResourceCIDRsOverlappingEach is one statement for every lookup: a group
 // transaction's VPCs would otherwise make a round trip each while their
-// pool is locked. OFFSET 0 keeps the subquery a subquery, so each lookup
-// is its own search of the GiST index, as ResourceCIDRsOverlapping's.
+// pool is locked. OFFSET 0 keeps each subquery a subquery, so each range
+// and each probe is its own search of resource_cidrs_addr.
 func (t *tx) ResourceCIDRsOverlappingEach(qs []ipam.OverlapLookup) ([][]*ipam.ResourceCIDR, error) {
 	n := len(qs)
-	scopes, fams, los, his, vpcs := make([]string, n), make([]int, n), make([]string, n), make([]string, n), make([]string, n)
+	var l overlapLookups
 	for i, q := range qs {
-		scopes[i], fams[i], vpcs[i] = q.ScopeID, family(q.CIDR), q.OutsideVPC
-		los[i], his[i] = blockRange(q.CIDR)
+		l.add(i, q)
 	}
 	out := make([][]*ipam.ResourceCIDR, n)
 	err := t.query(`SELECT u.i, r.* FROM unnest($1::text[], $2::int[], $3::numeric[], $4::numeric[], $5::text[])
 			WITH ORDINALITY AS u(scope, fam, lo, hi, vpc, i),
 		LATERAL (SELECT `+resourceCIDRCols+` FROM resource_cidrs
-			WHERE scope_id = u.scope AND family = u.fam AND numrange(lo, hi, '[]') && numrange(u.lo, u.hi, '[]')
-			AND vpc_id <> u.vpc OFFSET 0) r`,
-		[]any{scopes, fams, los, his, vpcs}, func(rows pgx.Rows) error {
+			WHERE scope_id = u.scope AND family = u.fam AND lo BETWEEN u.lo AND u.hi AND vpc_id <> u.vpc OFFSET 0) r
+		UNION ALL
+		SELECT p.i, r.* FROM unnest($6::bigint[], $7::text[], $8::int[], $9::numeric[], $10::numeric[], $11::text[])
+			AS p(i, scope, fam, start, lo, vpc),
+		LATERAL (SELECT `+resourceCIDRCols+` FROM resource_cidrs
+			WHERE scope_id = p.scope AND family = p.fam AND lo = p.start AND hi >= p.lo AND vpc_id <> p.vpc OFFSET 0) r`,
+		[]any{l.scope, l.fam, l.lo, l.hi, l.vpc, l.pi, l.pscope, l.pfam, l.pstart, l.plo, l.pvpc}, func(rows pgx.Rows) error {
 			var i int64
 			r, err := scanResourceCIDR(rows, &i)
 			if err != nil {
