@@ -255,7 +255,15 @@ func family(p netip.Prefix) int {
 }
 
 // blockRange is a block's first and last address as numbers, IPv4 mapped.
+// An IPv4 block's fit in 64 bits (::ffff:0:0/96), and are most of them: no
+// big.Int for those (an overlap lookup asks a dozen).
 func blockRange(p netip.Prefix) (lo, hi string) {
+	if p.Addr().Is4() {
+		a := p.Masked().Addr().As4()
+		first := 0xffff<<32 | uint64(a[0])<<24 | uint64(a[1])<<16 | uint64(a[2])<<8 | uint64(a[3])
+		last := first + 1<<(32-p.Bits()) - 1
+		return strconv.FormatUint(first, 10), strconv.FormatUint(last, 10)
+	}
 	a := p.Masked().Addr().As16()
 	bits := p.Bits()
 	if p.Addr().Is4() {
