@@ -52,6 +52,7 @@ type config struct {
 	vpcBits    int
 	subnetBits int
 	grouped    bool
+	until      string
 	sdk        bool
 	reps       int
 	bin        string
@@ -71,6 +72,7 @@ func main() {
 	flag.IntVar(&c.vpcBits, "vpc-bits", 23, "netmask length of each VPC (and of the custom allocations beside them)")
 	flag.IntVar(&c.subnetBits, "subnet-bits", 28, "netmask length of each subnet (and of the custom allocations beside them)")
 	flag.BoolVar(&c.sdk, "sdk", false, "drive the mutating phases with aws-sdk-go-v2 clients instead of raw signed requests (more client CPU on the same cores)")
+	flag.StringVar(&c.until, "until", "", "stop after this step (vpcs, subnets, ...): a quick A/B of the write phases")
 	flag.BoolVar(&c.grouped, "grouped", false, "send consecutive subnets to the same VPC instead of spreading them")
 	flag.IntVar(&c.reps, "reps", 50, "repetitions of each single-page read")
 	flag.StringVar(&c.bin, "ipamd", "", "an ipamd binary to run (default: build this checkout's cmd/ipamd)")
@@ -174,6 +176,9 @@ func runStore(c config, store, tmp string) (*report, error) {
 			return nil, fmt.Errorf("%s: %w", s.name, err)
 		}
 		fmt.Fprintf(os.Stderr, "%s: %s done in %v\n", store, s.name, time.Since(t0).Round(time.Millisecond))
+		if s.name == c.until {
+			break
+		}
 	}
 	return r, nil
 }
