@@ -163,8 +163,7 @@ type HistoryQuery struct {
 
 // EnclosingPrefixes are the prefixes a resource block containing p could
 // have: p's network at every shorter length down to the largest VPC block
-// (/16 IPv4, /44 IPv6). A store finds the blocks around p by these exact
-// values.
+// (/16 IPv4, /44 IPv6).
 func EnclosingPrefixes(p netip.Prefix) []netip.Prefix {
 	lo := vpcSizes.v4min
 	if p.Addr().Is6() {
@@ -174,6 +173,23 @@ func EnclosingPrefixes(p netip.Prefix) []netip.Prefix {
 	for bits := lo; bits < p.Bits(); bits++ {
 		q, _ := p.Addr().Prefix(bits)
 		out = append(out, q)
+	}
+	return out
+}
+
+// EnclosingStarts are the first addresses other than p's own at which a
+// resource block containing p could start (of EnclosingPrefixes, the
+// shortest at each address). A store finds the blocks around p as those
+// that start inside p (one range) and those that start at one of these
+// and reach p (a probe each).
+func EnclosingStarts(p netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for _, q := range EnclosingPrefixes(p.Masked()) {
+		// Longer prefixes' networks never start earlier, so equal starts
+		// are neighbours.
+		if a := q.Addr(); a != p.Masked().Addr() && (len(out) == 0 || out[len(out)-1].Addr() != a) {
+			out = append(out, q)
+		}
 	}
 	return out
 }

@@ -124,14 +124,10 @@ func (l *overlapLookups) add(i int, q ipam.OverlapLookup) {
 	lo, hi := blockRange(p)
 	l.scope, l.vpc, l.fam = append(l.scope, q.ScopeID), append(l.vpc, q.OutsideVPC), append(l.fam, fam)
 	l.lo, l.hi = append(l.lo, lo), append(l.hi, hi)
-	var last netip.Addr
-	for _, outer := range ipam.EnclosingPrefixes(p) {
-		if a := outer.Addr(); a != p.Addr() && a != last {
-			last = a
-			start, _ := blockRange(outer)
-			l.pi, l.pscope, l.pvpc, l.pfam = append(l.pi, i+1), append(l.pscope, q.ScopeID), append(l.pvpc, q.OutsideVPC), append(l.pfam, fam)
-			l.pstart, l.plo = append(l.pstart, start), append(l.plo, lo)
-		}
+	for _, outer := range ipam.EnclosingStarts(p) {
+		start, _ := blockRange(outer)
+		l.pi, l.pscope, l.pvpc, l.pfam = append(l.pi, i+1), append(l.pscope, q.ScopeID), append(l.pvpc, q.OutsideVPC), append(l.pfam, fam)
+		l.pstart, l.plo = append(l.pstart, start), append(l.plo, lo)
 	}
 }
 

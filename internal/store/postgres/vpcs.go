@@ -88,10 +88,10 @@ func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
 func (t *tx) LockVPC(owner, id string) (*ipam.VPC, error)  { return t.vpc(owner, id, " FOR UPDATE") }
 func (t *tx) ShareVPC(owner, id string) (*ipam.VPC, error) { return t.vpc(owner, id, " FOR SHARE") }
 
-// subnetContextQuery is one ipam.SubnetRead in a batch (LockPoolsChanges). The blocks are read
-// after the VPC's share lock is granted (READ COMMITTED: each statement
-// sees what committed before it began); if the VPC is not the caller's,
-// they are dropped unseen.
+// subnetContextQuery is one ipam.SubnetRead in a batch (LockPoolsChanges).
+// The blocks are read after the VPC's share lock is granted (READ
+// COMMITTED: each statement sees what committed before it began); if the
+// VPC is not the caller's, they are dropped unseen.
 type subnetContextQuery struct {
 	doc     string
 	missing bool
@@ -265,12 +265,8 @@ func blockRange(p netip.Prefix) (lo, hi string) {
 		return strconv.FormatUint(first, 10), strconv.FormatUint(last, 10)
 	}
 	a := p.Masked().Addr().As16()
-	bits := p.Bits()
-	if p.Addr().Is4() {
-		bits += 96
-	}
 	n := new(big.Int).SetBytes(a[:])
-	host := new(big.Int).Lsh(big.NewInt(1), uint(128-bits))
+	host := new(big.Int).Lsh(big.NewInt(1), uint(128-p.Bits()))
 	last := new(big.Int).Add(n, host)
 	last.Sub(last, big.NewInt(1))
 	return n.String(), last.String()

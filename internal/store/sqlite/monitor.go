@@ -74,16 +74,12 @@ func (t *tx) ResourceCIDRsOf(vpcID, resourceID string) ([]*ipam.ResourceCIDR, er
 func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC string) ([]*ipam.ResourceCIDR, error) {
 	p = p.Masked()
 	fam, first, last := blockKey(p)
-	outer := ipam.EnclosingPrefixes(p)
-	args := make([]any, 0, 5+len(outer))
+	starts := ipam.EnclosingStarts(p)
+	args := make([]any, 0, 5+len(starts))
 	args = append(args, scopeID, fam, first, last, outsideVPC)
-	starts := map[netip.Addr]bool{}
-	for _, q := range outer {
-		if a := q.Addr(); !starts[a] && a != p.Addr() {
-			starts[a] = true
-			_, f, _ := blockKey(q)
-			args = append(args, f)
-		}
+	for _, q := range starts {
+		_, f, _ := blockKey(q)
+		args = append(args, f)
 	}
 	rows, err := t.resourceCIDRs(overlappingQuery(len(args)-5), args...)
 	if err != nil {
