@@ -439,11 +439,9 @@ func (o *op) addRow(tx Tx, r *ResourceCIDR, at time.Time) error {
 		}
 		r.Overlaps = n
 	}
-	if err := o.openSpan(tx, r, at); err != nil {
-		return err
-	}
+	o.openSpan(r, at)
 	o.mon.wrote(r, r)
-	return tx.PutResourceCIDR(r)
+	return tx.InsertResourceCIDR(r)
 }
 
 func (o *op) removeRow(tx Tx, r *ResourceCIDR, at time.Time) error {
@@ -482,9 +480,7 @@ func (o *op) changeRow(tx Tx, c, w *ResourceCIDR, at time.Time) error {
 		if err := o.endSpan(tx, c, at); err != nil {
 			return err
 		}
-		if err := o.openSpan(tx, w, at); err != nil {
-			return err
-		}
+		o.openSpan(w, at)
 	}
 	if sameRow(c, w) {
 		return nil
@@ -531,37 +527,31 @@ func (o *op) bumpOthers(tx Tx, r *ResourceCIDR, delta int) (int, error) {
 	return n, nil
 }
 
-// openSpan starts a history record for r's current status at at.
-func (o *op) openSpan(tx Tx, r *ResourceCIDR, at time.Time) error {
-	h := &HistoryRecord{
-		ID: newHistoryID(), IpamID: r.IpamID, ScopeID: r.ScopeID, OwnerID: r.OwnerID, Region: r.Region,
-		ResourceType: r.ResourceType, ResourceID: r.ResourceID, VpcID: r.VpcID, Name: r.Name, CIDR: r.CIDR,
-		Compliance: r.Compliance, Overlap: r.OverlapStatus(), Start: at,
-	}
-	if err := tx.InsertHistory(h); err != nil {
-		return err
-	}
+// openSpan starts r's span of its current status at at. Nothing is written
+// for it but r's row: an open span is its row (spanRecord), which saves
+// every new block a history insert.
+func (o *op) openSpan(r *ResourceCIDR, at time.Time) {
+	r.HistoryID, r.Since = newHistoryID(), at
 	if o.mon.opened == nil {
 		o.mon.opened = map[string]bool{}
 	}
-	o.mon.opened[h.ID] = true
-	r.HistoryID, r.Since = h.ID, at
-	return nil
+	o.mon.opened[r.HistoryID] = true
 }
 
-// endSpan ends r's open record at at; a record this transaction opened
-// would be empty and is dropped instead.
+// endSpan ends r's span at at: its record, as r holds it, goes into the
+// history. A span this transaction opened would be empty and leaves none.
 func (o *op) endSpan(tx Tx, r *ResourceCIDR, at time.Time) error {
 	if r.HistoryID == "" {
 		return nil
 	}
-	id := r.HistoryID
+	h := r.spanRecord()
+	h.End = at
 	r.HistoryID = ""
-	if o.mon.opened[id] {
-		delete(o.mon.opened, id)
-		return tx.DeleteHistory(r.ScopeID, r.CIDR, id)
+	if o.mon.opened[h.ID] {
+		delete(o.mon.opened, h.ID)
+		return nil
 	}
-	return tx.EndHistory(r.ScopeID, r.CIDR, id, at)
+	return tx.InsertHistory(h)
 }
 
 // desiredRows are the rows a resource should have: one per block per IPAM

@@ -85,12 +85,10 @@ func (o *op) applyMoves(tx Tx, at time.Time) error {
 		if now.status() == before.status() {
 			continue
 		}
-		if err := o.endSpan(tx, now, at); err != nil {
+		if err := o.endSpan(tx, &before, at); err != nil {
 			return err
 		}
-		if err := o.openSpan(tx, now, at); err != nil {
-			return err
-		}
+		o.openSpan(now, at)
 		if err := tx.SetSpan(now); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -260,7 +261,12 @@ func (s *Service) GetIpamAddressHistory(ctx context.Context, c Caller, in GetIpa
 		if in.DryRun {
 			return errDryRun
 		}
-		out, err = tx.AddressHistory(q)
+		stored, err := tx.AddressHistory(q)
+		if err != nil {
+			return err
+		}
+		open, err := tx.ResourceCIDRsAt(q.ScopeID, q.CIDR)
+		out = withOpenSpans(stored, open, q)
 		return err
 	})
 	if err != nil || len(out) <= n {
@@ -269,6 +275,28 @@ func (s *Service) GetIpamAddressHistory(ctx context.Context, c Caller, in GetIpa
 	out = out[:n]
 	next, err := s.makeToken(ctx, "GetIpamAddressHistory", owner, out[n-1].ID)
 	return out, next, err
+}
+
+// withOpenSpans merges into stored (q's stored records, at most q.Limit,
+// in id order) the spans that still last of rows, the blocks that are
+// q.CIDR now (Tx.ResourceCIDRsAt), that q selects, and keeps the first
+// q.Limit in id order. A span that lasts meets every window from its start.
+func withOpenSpans(stored []*HistoryRecord, rows []*ResourceCIDR, q HistoryQuery) []*HistoryRecord {
+	out := stored
+	for _, r := range rows {
+		if r.HistoryID == "" || r.HistoryID <= q.After || r.Since.After(q.To) || (q.VpcID != "" && r.VpcID != q.VpcID) {
+			continue
+		}
+		out = append(out, r.spanRecord())
+	}
+	if len(out) == len(stored) {
+		return out
+	}
+	slices.SortFunc(out, func(a, b *HistoryRecord) int { return strings.Compare(a.ID, b.ID) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out
 }
 
 func (s *Service) historyQuery(in GetIpamAddressHistoryInput) (HistoryQuery, error) {

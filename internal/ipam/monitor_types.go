@@ -57,10 +57,22 @@ type ResourceCIDR struct {
 	// Moved: ModifyIpamResourceCidr put the block in ScopeID, which is not
 	// where it would be by default.
 	Moved bool `json:"moved,omitempty"`
-	// HistoryID is the open address history record of the block's current
-	// span; Since is when that span began.
+	// HistoryID names the address history record of the block's current
+	// span, and Since is when that span began. The row is that record
+	// while the span lasts (spanRecord); the history stores it when the
+	// span ends.
 	HistoryID string    `json:"history"`
 	Since     time.Time `json:"since"`
+}
+
+// spanRecord is the history record of r's current span as r holds it now:
+// open (zero End) while it lasts.
+func (r *ResourceCIDR) spanRecord() *HistoryRecord {
+	return &HistoryRecord{
+		ID: r.HistoryID, IpamID: r.IpamID, ScopeID: r.ScopeID, OwnerID: r.OwnerID, Region: r.Region,
+		ResourceType: r.ResourceType, ResourceID: r.ResourceID, VpcID: r.VpcID, Name: r.Name, CIDR: r.CIDR,
+		Compliance: r.Compliance, Overlap: r.OverlapStatus(), Start: r.Since,
+	}
 }
 
 // Key orders a scope's resource CIDRs for paging: by resource id, then CIDR.

@@ -198,6 +198,12 @@ type Tx interface {
 	// ListResourceCIDRs returns up to q.Limit blocks matching q in key order
 	// after q.After; a query with a PoolID needs no ScopeID.
 	ListResourceCIDRs(q ResourceCIDRQuery) ([]*ResourceCIDR, error)
+	// ResourceCIDRsAt returns the scope's blocks that are exactly p, in
+	// key order (the open history spans of p: GetIpamAddressHistory).
+	ResourceCIDRsAt(scopeID string, p netip.Prefix) ([]*ResourceCIDR, error)
+	// InsertResourceCIDR inserts a block whose key no row has (a plain
+	// insert: cheaper than PutResourceCIDR's upsert on every store).
+	InsertResourceCIDR(r *ResourceCIDR) error
 	// PutResourceCIDR inserts the block or replaces the one with its key.
 	PutResourceCIDR(r *ResourceCIDR) error
 	// BumpOverlaps adds delta to a block's overlap count (never below 0)
@@ -206,8 +212,8 @@ type Tx interface {
 	// is; ErrNotFound if there is none. Here and below a row is named by
 	// a ResourceCIDR as read: its scope, IPAM, resource and CIDR.
 	BumpOverlaps(r *ResourceCIDR, delta int) (*ResourceCIDR, error)
-	// SetSpan stores r's open history record (HistoryID) and when it began
-	// (Since).
+	// SetSpan stores r's open history span: its record id (HistoryID) and
+	// when it began (Since).
 	SetSpan(r *ResourceCIDR) error
 	DeleteResourceCIDR(r *ResourceCIDR) error
 	// AddCoverage adds delta to Covered of the VPC's blocks that contain p,
@@ -215,13 +221,12 @@ type Tx interface {
 	AddCoverage(vpcID string, p netip.Prefix, delta float64) error
 	// DeleteIPAMMonitoring drops the IPAM's blocks and history.
 	DeleteIPAMMonitoring(ipamID string) error
+	// InsertHistory stores a record of a span that ended. A span that
+	// lasts is not a record: it lives in its block's row (HistoryID,
+	// Since) until it ends (the service's openSpan and endSpan).
 	InsertHistory(h *HistoryRecord) error
-	// EndHistory sets the end of a record's span. A record is named by its
-	// scope, CIDR and id, the key a store may order it by.
-	EndHistory(scopeID string, cidr netip.Prefix, id string, end time.Time) error
-	// DeleteHistory drops a record (a span that ended where it began).
-	DeleteHistory(scopeID string, cidr netip.Prefix, id string) error
-	// AddressHistory returns up to q.Limit records matching q after q.After.
+	// AddressHistory returns up to q.Limit stored records matching q after
+	// q.After.
 	AddressHistory(q HistoryQuery) ([]*HistoryRecord, error)
 	// PruneHistory drops up to limit records that ended before before, and
 	// says how many it dropped.

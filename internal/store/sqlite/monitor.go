@@ -173,18 +173,33 @@ func (t *tx) ListResourceCIDRs(q ipam.ResourceCIDRQuery) ([]*ipam.ResourceCIDR, 
 	return t.resourceCIDRs(query, args...)
 }
 
+// PutResourceCIDR replaces the row with r's key, if there is one.
 func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
+	return t.writeResourceCIDR("INSERT OR REPLACE", r)
+}
+
+// InsertResourceCIDR refuses a key that is there (the primary key).
+func (t *tx) InsertResourceCIDR(r *ipam.ResourceCIDR) error { return t.writeResourceCIDR("INSERT", r) }
+
+func (t *tx) writeResourceCIDR(verb string, r *ipam.ResourceCIDR) error {
 	tags, err := marshal(ipam.NilIfEmpty(r.Tags))
 	if err != nil {
 		return err
 	}
 	fam, first, last := blockKey(r.CIDR)
-	_, err = t.exec(`INSERT OR REPLACE INTO resource_cidrs (`+resourceCIDRCols+`, rkey, family, first, last)
+	_, err = t.exec(verb+` INTO resource_cidrs (`+resourceCIDRCols+`, rkey, family, first, last)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
 		r.AZID, string(tags), r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
 		r.Since.UnixNano(), r.Key(), fam, first, last)
 	return err
+}
+
+// ResourceCIDRsAt is one range of resource_cidrs_addr.
+func (t *tx) ResourceCIDRsAt(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
+	fam, first, last := blockKey(p)
+	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs INDEXED BY resource_cidrs_addr
+		WHERE scope_id = ? AND family = ? AND first = ? AND last = ? ORDER BY rkey`, scopeID, fam, first, last)
 }
 
 // A row is found by its primary key: a scope belongs to one IPAM, so
@@ -246,17 +261,6 @@ func (t *tx) InsertHistory(h *ipam.HistoryRecord) error {
 
 // A record's key is (scope_id, cidr, id), its table's primary key
 // (migration 0009): the records of one CIDR are one range in start order.
-
-func (t *tx) EndHistory(scopeID string, cidr netip.Prefix, id string, end time.Time) error {
-	_, err := t.exec(`UPDATE address_history SET end_ns = ? WHERE scope_id = ? AND cidr = ? AND id = ?`,
-		end.UnixNano(), scopeID, cidr.String(), id)
-	return err
-}
-
-func (t *tx) DeleteHistory(scopeID string, cidr netip.Prefix, id string) error {
-	_, err := t.exec(`DELETE FROM address_history WHERE scope_id = ? AND cidr = ? AND id = ?`, scopeID, cidr.String(), id)
-	return err
-}
 
 func (t *tx) ListAllHistory(after string, limit int) ([]*ipam.HistoryRecord, error) {
 	scope, cidr, id := ipam.SplitHistoryCursor(after)

@@ -25,8 +25,11 @@ import (
 //   - ListResourceCIDRs pages in key order (resource id, then CIDR).
 //   - AddCoverage reaches only the VPC's blocks that contain p.
 //   - AddressHistory matches the CIDR exactly and the window inclusively
-//     at both ends; an open record (zero End) meets every window after its
-//     start. PruneHistory drops only ended records, at most limit.
+//     at both ends; a stored open record (zero End: the service stores
+//     none, but a store reads one) meets every window after its start.
+//     PruneHistory drops only ended records, at most limit.
+//   - InsertResourceCIDR refuses a key that is there; ResourceCIDRsAt
+//     finds exactly the scope's rows of one CIDR.
 //   - DeleteIPAMMonitoring drops that IPAM's rows and history only.
 
 func rcidr(ipamID, scope, id, vpc, cidr string) *ipam.ResourceCIDR {
@@ -264,16 +267,8 @@ func testAddressHistory(t *testing.T, h *harness) {
 	recs[4].ScopeID = "scope-z"
 	h.update(func(tx ipam.Tx) error {
 		for _, r := range recs {
-			r := *r
-			end := r.End
-			r.End = time.Time{}
-			if err := tx.InsertHistory(&r); err != nil {
+			if err := tx.InsertHistory(r); err != nil {
 				return err
-			}
-			if !end.IsZero() {
-				if err := tx.EndHistory(r.ScopeID, r.CIDR, r.ID, end); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
@@ -338,10 +333,6 @@ func testAddressHistory(t *testing.T, h *harness) {
 	if got := strings.Join(query(0, 100, "", "", 0), " "); got != "h3" {
 		t.Fatalf("after pruning: %q", got)
 	}
-	h.update(func(tx ipam.Tx) error { return tx.DeleteHistory("scope-a", netip.MustParsePrefix("10.0.0.0/16"), "h3") })
-	if got := query(0, 100, "", "", 0); len(got) != 0 {
-		t.Fatalf("after DeleteHistory: %q", got)
-	}
 }
 
 // firstByKey is the row of rows with x's scope and key.
@@ -352,4 +343,63 @@ func firstByKey(rows []*ipam.ResourceCIDR, x *ipam.ResourceCIDR) *ipam.ResourceC
 		}
 	}
 	return nil
+}
+
+// testResourceCIDRsAt: InsertResourceCIDR writes a row as PutResourceCIDR
+// does, and refuses a key that is there (nothing of its transaction
+// stays); ResourceCIDRsAt finds exactly the scope's rows of one CIDR.
+func testResourceCIDRsAt(t *testing.T, h *harness) {
+	rows := []*ipam.ResourceCIDR{
+		rcidr("ipam-1", "scope-a", "vpc-1", "vpc-1", "10.0.0.0/16"),
+		rcidr("ipam-1", "scope-a", "vpc-2", "vpc-2", "10.0.0.0/16"), // an overlapping twin
+		rcidr("ipam-1", "scope-a", "subnet-1", "vpc-1", "10.0.0.0/24"),
+		rcidr("ipam-1", "scope-a", "vpc-3", "vpc-3", "10.0.0.0/17"),
+		rcidr("ipam-1", "scope-b", "vpc-4", "vpc-4", "10.0.0.0/16"), // another scope
+		rcidr("ipam-1", "scope-a", "vpc-5", "vpc-5", "fd00::/56"),
+		rcidr("ipam-1", "scope-a", "vpc-6", "vpc-6", "::a00:0/112"), // 10.0.0.0/16's numbers, IPv6
+	}
+	rows[0].Name = "web"
+	h.update(func(tx ipam.Tx) error {
+		for _, r := range rows {
+			if err := tx.InsertResourceCIDR(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	twin := *rows[1]
+	twin.Name = "again"
+	err := h.s.Update(h.ctx, func(tx ipam.Tx) error {
+		if err := tx.InsertResourceCIDR(rcidr("ipam-1", "scope-a", "vpc-7", "vpc-7", "10.7.0.0/16")); err != nil {
+			return err
+		}
+		return tx.InsertResourceCIDR(&twin)
+	})
+	if err == nil {
+		t.Fatal("InsertResourceCIDR of a key that is there: no error")
+	}
+	for _, c := range []struct{ scope, p, want string }{
+		{"scope-a", "10.0.0.0/16", "vpc-1 10.0.0.0/16,vpc-2 10.0.0.0/16"},
+		{"scope-b", "10.0.0.0/16", "vpc-4 10.0.0.0/16"},
+		{"scope-a", "10.0.0.0/24", "subnet-1 10.0.0.0/24"},
+		{"scope-a", "fd00::/56", "vpc-5 fd00::/56"},
+		{"scope-a", "::a00:0/112", "vpc-6 ::a00:0/112"},
+		{"scope-a", "10.0.0.0/15", ""},
+		{"scope-a", "10.7.0.0/16", ""}, // the refused transaction's
+	} {
+		h.view(func(tx ipam.Tx) error {
+			got, err := tx.ResourceCIDRsAt(c.scope, netip.MustParsePrefix(c.p))
+			var keys []string
+			for _, r := range got {
+				keys = append(keys, r.Key())
+			}
+			if strings.Join(keys, ",") != c.want {
+				t.Fatalf("ResourceCIDRsAt(%s, %s) = %q, want %q", c.scope, c.p, keys, c.want)
+			}
+			if c.want == "vpc-1 10.0.0.0/16,vpc-2 10.0.0.0/16" && (!equalRow(got[0], rows[0]) || got[1].Name == "again") {
+				t.Fatalf("ResourceCIDRsAt: rows %+v, %+v", got[0], got[1])
+			}
+			return err
+		})
+	}
 }

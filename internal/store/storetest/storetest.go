@@ -75,6 +75,7 @@ var cases = []testCase{
 	{"SubnetOverlap", testSubnetOverlap},
 	{"ListVPCsAndSubnets", testListVPCsAndSubnets},
 	{"ResourceCIDRs", testResourceCIDRs},
+	{"ResourceCIDRsAt", testResourceCIDRsAt},
 	{"AddressHistory", testAddressHistory},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
