@@ -360,10 +360,9 @@ func (o *op) noteResource(tx Tx, r *ResourceCIDR) error {
 // spaceLocks adds the resource-space locks a block takes: its own network
 // exclusively, each shorter network a resource block can have shared.
 func spaceLocks(locks []SpaceLock, owner string, p netip.Prefix) []SpaceLock {
-	key := func(q netip.Prefix) string { return owner + "|" + q.String() }
-	locks = append(locks, SpaceLock{Key: key(p.Masked()), Exclusive: true})
+	locks = append(locks, SpaceLock{Owner: owner, Net: p.Masked(), Exclusive: true})
 	for _, q := range EnclosingPrefixes(p) {
-		locks = append(locks, SpaceLock{Key: key(q)})
+		locks = append(locks, SpaceLock{Owner: owner, Net: q})
 	}
 	return locks
 }

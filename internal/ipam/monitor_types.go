@@ -206,8 +206,13 @@ func EnclosingStarts(p netip.Prefix) []netip.Prefix {
 	return out
 }
 
-// SpaceLock is one resource-space lock (Tx.LockResourceSpace).
+// SpaceLock is one resource-space lock (Tx.LockResourceSpace): an owner's
+// network, named by Key.
 type SpaceLock struct {
-	Key       string
+	Owner     string
+	Net       netip.Prefix
 	Exclusive bool
 }
+
+// Key names the lock: the owner and the network, "owner|10.0.0.0/16".
+func (l SpaceLock) Key() string { return l.Owner + "|" + l.Net.String() }

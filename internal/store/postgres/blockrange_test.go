@@ -21,3 +21,16 @@ func TestBlockRangeIPv4(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockRangeIPv6: the 128-bit path at its ends.
+func TestBlockRangeIPv6(t *testing.T) {
+	for _, c := range []struct{ p, lo, hi string }{
+		{"::/0", "0", "340282366920938463463374607431768211455"},
+		{"fd00::/56", "336294682933583715844663186250927177728", "336294682933583720567029669120572391423"},
+		{"::ffff:10.0.0.0/104", "281470849515520", "281470866292735"}, // IPv6 here, not mapped IPv4
+	} {
+		if lo, hi := blockRange(netip.MustParsePrefix(c.p)); lo != c.lo || hi != c.hi {
+			t.Errorf("blockRange(%s) = %s, %s; want %s, %s", c.p, lo, hi, c.lo, c.hi)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"net/netip"
 	"slices"
 	"strings"
@@ -23,9 +22,7 @@ import (
 func (t *tx) LockResourceSpace(locks []ipam.SpaceLock) error {
 	excl := make(map[int64]bool, len(locks))
 	for _, l := range locks {
-		h := fnv.New64a()
-		h.Write([]byte("ipamd resource space " + l.Key))
-		id := int64(h.Sum64())
+		id := spaceLockID(l)
 		excl[id] = excl[id] || l.Exclusive
 	}
 	ids := make([]int64, 0, len(excl))
@@ -33,14 +30,31 @@ func (t *tx) LockResourceSpace(locks []ipam.SpaceLock) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	modes := make([]bool, len(ids))
-	for i, id := range ids {
-		modes[i] = excl[id]
+	var keys, modes arrayLit
+	for _, id := range ids {
+		keys, modes = keys.int(id), modes.bool(excl[id])
 	}
 	// It goes out with the next statement (the overlap lookup that needs
 	// the locks), not in a round trip of its own.
 	return t.later(`SELECT count(CASE WHEN x THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END)
-		FROM unnest($1::bigint[], $2::boolean[]) WITH ORDINALITY AS u(k, x, n)`, ids, modes)
+		FROM unnest($1::text::bigint[], $2::text::boolean[]) WITH ORDINALITY AS u(k, x, n)`, keys.String(), modes.String())
+}
+
+// spaceLockID is the 64-bit FNV-1a hash of "ipamd resource space " and the
+// lock's key, without building the string: every node of a cluster, of
+// any version since monitoring began, names a lock by the same number.
+func spaceLockID(l ipam.SpaceLock) int64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	add := func(s []byte) {
+		for _, c := range s {
+			h = (h ^ uint64(c)) * prime
+		}
+	}
+	var buf [64]byte
+	add(append(append(append(buf[:0], "ipamd resource space "...), l.Owner...), '|'))
+	add(l.Net.AppendTo(buf[:0]))
+	return int64(h)
 }
 
 const resourceCIDRCols = `ipam_id, resource_id, cidr, scope_id, owner, region, resource_type, vpc_id, name,
@@ -103,31 +117,22 @@ func (t *tx) ResourceCIDRsOverlapping(scopeID string, p netip.Prefix, outsideVPC
 	return out[0], nil
 }
 
-// overlapLookups are the arrays of ResourceCIDRsOverlappingEach: one
-// range per lookup (the blocks that start inside it), and one probe per
-// start of a shorter network of it (the blocks that start there, of which
-// those that reach it contain it; migration 0013).
+// overlapLookups are the arrays of ResourceCIDRsOverlappingEach, as
+// literals (arrayLit): one range per lookup (the blocks that start inside
+// it), and one probe per start of a shorter network of it (the blocks that
+// start there, of which those that reach it contain it; migration 0013),
+// named by its lookup's number.
 type overlapLookups struct {
-	scope, vpc []string
-	fam        []int
-	lo, hi     []string
-	// probes
-	pi           []int // the lookup's number, from 1
-	pscope, pvpc []string
-	pfam         []int
-	pstart, plo  []string
+	scope, fam, lo, hi, vpc arrayLit
+	pi, pstart              arrayLit // probes
 }
 
 func (l *overlapLookups) add(i int, q ipam.OverlapLookup) {
 	p := q.CIDR.Masked()
-	fam := family(p)
-	lo, hi := blockRange(p)
-	l.scope, l.vpc, l.fam = append(l.scope, q.ScopeID), append(l.vpc, q.OutsideVPC), append(l.fam, fam)
-	l.lo, l.hi = append(l.lo, lo), append(l.hi, hi)
+	l.scope, l.fam, l.vpc = l.scope.text(q.ScopeID), l.fam.int(int64(family(p))), l.vpc.text(q.OutsideVPC)
+	l.lo, l.hi = l.lo.addr(p, false), l.hi.addr(p, true)
 	for _, outer := range ipam.EnclosingStarts(p) {
-		start, _ := blockRange(outer)
-		l.pi, l.pscope, l.pvpc, l.pfam = append(l.pi, i+1), append(l.pscope, q.ScopeID), append(l.pvpc, q.OutsideVPC), append(l.pfam, fam)
-		l.pstart, l.plo = append(l.pstart, start), append(l.plo, lo)
+		l.pi, l.pstart = l.pi.int(int64(i+1)), l.pstart.addr(outer, false)
 	}
 }
 
@@ -142,16 +147,16 @@ func (t *tx) ResourceCIDRsOverlappingEach(qs []ipam.OverlapLookup) ([][]*ipam.Re
 		l.add(i, q)
 	}
 	out := make([][]*ipam.ResourceCIDR, n)
-	err := t.query(`SELECT u.i, r.* FROM unnest($1::text[], $2::int[], $3::numeric[], $4::numeric[], $5::text[])
-			WITH ORDINALITY AS u(scope, fam, lo, hi, vpc, i),
-		LATERAL (SELECT `+resourceCIDRCols+` FROM resource_cidrs
+	err := t.query(`WITH u AS MATERIALIZED (SELECT * FROM unnest($1::text::text[], $2::text::int[], $3::text::numeric[],
+			$4::text::numeric[], $5::text::text[]) WITH ORDINALITY AS u(scope, fam, lo, hi, vpc, i))
+		SELECT u.i, r.* FROM u, LATERAL (SELECT `+resourceCIDRCols+` FROM resource_cidrs
 			WHERE scope_id = u.scope AND family = u.fam AND lo BETWEEN u.lo AND u.hi AND vpc_id <> u.vpc OFFSET 0) r
 		UNION ALL
-		SELECT p.i, r.* FROM unnest($6::bigint[], $7::text[], $8::int[], $9::numeric[], $10::numeric[], $11::text[])
-			AS p(i, scope, fam, start, lo, vpc),
+		SELECT u.i, r.* FROM unnest($6::text::bigint[], $7::text::numeric[]) AS p(i, start) JOIN u ON u.i = p.i,
 		LATERAL (SELECT `+resourceCIDRCols+` FROM resource_cidrs
-			WHERE scope_id = p.scope AND family = p.fam AND lo = p.start AND hi >= p.lo AND vpc_id <> p.vpc OFFSET 0) r`,
-		[]any{l.scope, l.fam, l.lo, l.hi, l.vpc, l.pi, l.pscope, l.pfam, l.pstart, l.plo, l.pvpc}, func(rows pgx.Rows) error {
+			WHERE scope_id = u.scope AND family = u.fam AND lo = p.start AND hi >= u.lo AND vpc_id <> u.vpc OFFSET 0) r`,
+		[]any{l.scope.String(), l.fam.String(), l.lo.String(), l.hi.String(), l.vpc.String(), l.pi.String(), l.pstart.String()},
+		func(rows pgx.Rows) error {
 			var i int64
 			r, err := scanResourceCIDR(rows, &i)
 			if err != nil {
@@ -229,7 +234,7 @@ func resourceCIDRArgs(r *ipam.ResourceCIDR) ([]any, error) {
 }
 
 const insertResourceCIDR = `INSERT INTO resource_cidrs (` + resourceCIDRCols + `, rkey, family, lo, hi)
-	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22::numeric,$23::numeric)`
+	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22::text::numeric,$23::text::numeric)`
 
 // InsertResourceCIDR is a plain INSERT: an upsert's speculative insertion
 // cost the server about 20 µs more a row (pgbench, one client).
@@ -275,7 +280,7 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 func (t *tx) ResourceCIDRsAt(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
 	lo, hi := blockRange(p)
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
-		WHERE scope_id = $1 AND family = $2 AND lo = $3::numeric AND hi = $4::numeric ORDER BY rkey`,
+		WHERE scope_id = $1 AND family = $2 AND lo = $3::text::numeric AND hi = $4::text::numeric ORDER BY rkey`,
 		scopeID, family(p), lo, hi)
 }
 
@@ -312,7 +317,7 @@ func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	// per subnet. Only the VPC index's range of the VPC's own rows can
 	// answer this query now.
 	return t.later(`UPDATE resource_cidrs SET covered = greatest(0, covered + $1)
-		WHERE vpc_id = $2 AND rkey > $6 AND rkey < $7 AND family + 0 = $3 AND lo <= $4::numeric AND hi >= $5::numeric`,
+		WHERE vpc_id = $2 AND rkey > $6 AND rkey < $7 AND family + 0 = $3 AND lo <= $4::text::numeric AND hi >= $5::text::numeric`,
 		delta, vpcID, family(p), lo, hi, klo, khi)
 }
 

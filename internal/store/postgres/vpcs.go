@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -254,22 +253,11 @@ func family(p netip.Prefix) int {
 	return 6
 }
 
-// blockRange is a block's first and last address as numbers, IPv4 mapped.
-// An IPv4 block's fit in 64 bits (::ffff:0:0/96), and are most of them: no
-// big.Int for those (an overlap lookup asks a dozen).
+// blockRange is a block's first and last address as numbers, IPv4 mapped
+// (appendBlockNum).
 func blockRange(p netip.Prefix) (lo, hi string) {
-	if p.Addr().Is4() {
-		a := p.Masked().Addr().As4()
-		first := 0xffff<<32 | uint64(a[0])<<24 | uint64(a[1])<<16 | uint64(a[2])<<8 | uint64(a[3])
-		last := first + 1<<(32-p.Bits()) - 1
-		return strconv.FormatUint(first, 10), strconv.FormatUint(last, 10)
-	}
-	a := p.Masked().Addr().As16()
-	n := new(big.Int).SetBytes(a[:])
-	host := new(big.Int).Lsh(big.NewInt(1), uint(128-p.Bits()))
-	last := new(big.Int).Add(n, host)
-	last.Sub(last, big.NewInt(1))
-	return n.String(), last.String()
+	var a, b [40]byte
+	return string(appendBlockNum(a[:0], p, false)), string(appendBlockNum(b[:0], p, true))
 }
 
 // InsertSubnet writes the subnet and its blocks in one statement, a plain
@@ -296,7 +284,7 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	}
 	sql := "INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4)" // no block (none is valid)
 	if len(ps) > 0 {
-		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::numeric", "::numeric") + ") AS b(cidr, lo, hi)"
+		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::text::numeric", "::text::numeric") + ") AS b(cidr, lo, hi)"
 	}
 	queue := func(b *pgx.Batch) { b.Queue(sql, args...) }
 	if t.failed != nil || !t.sent {
@@ -356,7 +344,7 @@ func (t *tx) SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Pref
 	lo, hi := blockRange(p)
 	var out []netip.Prefix
 	err := t.query(`SELECT b.cidr FROM subnet_blocks b
-		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::text::numeric, $3::text::numeric, '[]')
 		ORDER BY b.lo`, []any{vpcID, lo, hi, family(p)}, func(rows pgx.Rows) error {
 		var b netip.Prefix
 		if err := rows.Scan(&b); err != nil {
@@ -375,5 +363,5 @@ func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, e
 
 // subnetsOverlappingSQL probes subnet_blocks_no_overlap's GiST index.
 const subnetsOverlappingSQL = `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
-	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::text::numeric, $3::text::numeric, '[]')
 	ORDER BY b.lo`

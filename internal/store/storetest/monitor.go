@@ -73,8 +73,10 @@ func testResourceCIDRs(t *testing.T, h *harness) {
 				return err
 			}
 		}
-		return tx.LockResourceSpace([]ipam.SpaceLock{{Key: "111111111111|10.0.0.0/16", Exclusive: true},
-			{Key: "111111111111|10.0.0.0/8"}, {Key: "111111111111|10.0.0.0/16"}, {Key: "111111111111|fd00::/44"}})
+		pfx := netip.MustParsePrefix
+		return tx.LockResourceSpace([]ipam.SpaceLock{{Owner: "111111111111", Net: pfx("10.0.0.0/16"), Exclusive: true},
+			{Owner: "111111111111", Net: pfx("10.0.0.0/8")}, {Owner: "111111111111", Net: pfx("10.0.0.0/16")},
+			{Owner: "111111111111", Net: pfx("fd00::/44")}})
 	})
 	h.view(func(tx ipam.Tx) error {
 		got, err := tx.ResourceCIDRsOf("vpc-1", "vpc-1")
