@@ -18,12 +18,14 @@ import (
 // applies the difference, keeping the overlap counts of the blocks around
 // and the history spans of every block whose status changed.
 //
-// The locks let writers of blocks that cannot overlap go side by side: a
-// block locks its own network exclusively and every shorter network a
-// resource block could have (down to /16 or /44, the largest) shared. Of
-// two overlapping blocks one contains the other, so one's exclusive lock
-// meets the other's shared lock of the same network (or, equal, both
-// exclusive locks); disjoint blocks share only shared locks.
+// The locks let writers of blocks that cannot overlap go side by side
+// (spaceLocks): a block locks one network that holds it exclusively and a
+// few shorter ones shared, each at the first length of a level of four
+// (/16, /20, /24, /28; /44, /48, ...). Of two overlapping blocks one
+// contains the other: at one level they lock the same network exclusively,
+// and otherwise the smaller one's shared lock at the larger one's level is
+// the larger one's exclusive lock. Disjoint blocks wait for each other only
+// when they are of one level in one network of its first length.
 
 // watchTx is the Tx the service's write transactions run on.
 type watchTx struct {
@@ -357,15 +359,31 @@ func (o *op) noteResource(tx Tx, r *ResourceCIDR) error {
 	return err
 }
 
-// spaceLocks adds the resource-space locks a block takes: its own network
-// exclusively, each shorter network a resource block can have shared.
+// spaceLocks adds the resource-space locks a block takes. Resource blocks
+// are /16–/28 (IPv4) and /44–/64 (IPv6) long, grouped here into levels of
+// four lengths from the shortest (/16–/19, /20–/23, ...). A block locks the
+// network of its level's first length that holds it exclusively, and the
+// network of each shorter level's first length that holds it shared.
 func spaceLocks(locks []SpaceLock, owner string, p netip.Prefix) []SpaceLock {
-	locks = append(locks, SpaceLock{Owner: owner, Net: p.Masked(), Exclusive: true})
-	for _, q := range EnclosingPrefixes(p) {
+	shortest := vpcSizes.v4min
+	if p.Addr().Is6() {
+		shortest = vpcSizes.v6min
+	}
+	level := shortest + max(0, p.Bits()-shortest)/lockLevel*lockLevel
+	for bits := shortest; bits < level; bits += lockLevel {
+		q, _ := p.Addr().Prefix(bits)
 		locks = append(locks, SpaceLock{Owner: owner, Net: q})
 	}
-	return locks
+	q, _ := p.Addr().Prefix(min(level, p.Bits()))
+	return append(locks, SpaceLock{Owner: owner, Net: q, Exclusive: true})
 }
+
+// lockLevel is how many prefix lengths share one level of space locks.
+// Fewer levels are fewer locks per block (a /23 takes two, not eight), but
+// more blocks that do not overlap wait for each other: those of one level
+// in one network of its first length (/20–/23 blocks in one /20), which
+// are mostly blocks of one pool, already in line for its pool lock.
+const lockLevel = 4
 
 // newHistoryID is a record id that sorts by start time: span times are
 // kept in milliseconds, as EC2 reports them, and the id has the
