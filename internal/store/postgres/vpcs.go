@@ -254,10 +254,10 @@ func family(p netip.Prefix) int {
 }
 
 // blockRange is a block's first and last address as numbers, IPv4 mapped
-// (appendBlockNum).
+// (appendAddrNum).
 func blockRange(p netip.Prefix) (lo, hi string) {
 	var a, b [40]byte
-	return string(appendBlockNum(a[:0], p, false)), string(appendBlockNum(b[:0], p, true))
+	return string(appendAddrNum(a[:0], p.Masked().Addr())), string(appendAddrNum(b[:0], lastAddr(p)))
 }
 
 // InsertSubnet writes the subnet and its blocks in one statement, a plain

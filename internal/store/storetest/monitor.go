@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -404,4 +405,90 @@ func testResourceCIDRsAt(t *testing.T, h *harness) {
 			return err
 		})
 	}
+}
+
+// testOverlapEachRandom: ResourceCIDRsOverlappingEach answers random
+// lookups among random blocks as comparing every pair would: the blocks of
+// the lookup's scope that overlap it, outside its VPC, each once.
+func testOverlapEachRandom(t *testing.T, h *harness) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	block := func() netip.Prefix {
+		if rng.IntN(5) == 0 {
+			var a [16]byte
+			a[0], a[1], a[5], a[6] = 0xfd, 0, byte(rng.IntN(4)), byte(rng.IntN(256))
+			p, _ := netip.AddrFrom16(a).Prefix(44 + rng.IntN(21))
+			return p
+		}
+		p, _ := netip.AddrFrom4([4]byte{10, byte(rng.IntN(2)), byte(rng.IntN(256)), byte(rng.IntN(256))}).Prefix(16 + rng.IntN(13))
+		return p
+	}
+	scopes, vpcs := []string{"scope-a", "scope-b"}, []string{"vpc-1", "vpc-2", "vpc-3", "vpc-4", "vpc-5", "vpc-6"}
+	var rows []*ipam.ResourceCIDR
+	seen := map[string]bool{}
+	for i := 0; len(rows) < 400; i++ {
+		r := rcidr("ipam-1", scopes[rng.IntN(2)], fmt.Sprintf("res-%03d", i), vpcs[rng.IntN(len(vpcs))], block().String())
+		if k := r.ScopeID + r.Key(); !seen[k] {
+			seen[k] = true
+			rows = append(rows, r)
+		}
+	}
+	h.update(func(tx ipam.Tx) error {
+		for _, r := range rows {
+			if err := tx.InsertResourceCIDR(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for round := range 20 {
+		var qs []ipam.OverlapLookup
+		n := 1 + rng.IntN(12)
+		base := block()
+		for range n {
+			p := block()
+			if rng.IntN(2) == 0 && base.Bits() <= 26 { // neighbours, as a group transaction's are
+				p, _ = base.Addr().Prefix(base.Bits() + 2)
+				base = netip.PrefixFrom(lastAddrOf(p).Next(), base.Bits())
+			}
+			outside := ""
+			if rng.IntN(3) > 0 {
+				outside = vpcs[rng.IntN(len(vpcs))]
+			}
+			qs = append(qs, ipam.OverlapLookup{ScopeID: scopes[rng.IntN(2)], CIDR: p, OutsideVPC: outside})
+		}
+		h.view(func(tx ipam.Tx) error {
+			got, err := tx.ResourceCIDRsOverlappingEach(qs)
+			if err != nil {
+				return err
+			}
+			for i, q := range qs {
+				var want []string
+				for _, r := range rows {
+					if r.ScopeID == q.ScopeID && r.VpcID != q.OutsideVPC && r.CIDR.Overlaps(q.CIDR) {
+						want = append(want, r.Key())
+					}
+				}
+				keys := keysOf(got[i])
+				for j := range keys {
+					keys[j] = strings.TrimPrefix(keys[j], "ipam-1:")
+				}
+				slices.Sort(keys)
+				slices.Sort(want)
+				if !slices.Equal(keys, want) {
+					t.Fatalf("round %d, lookup %d (%s %s outside %q):\n got  %q\n want %q", round, i, q.ScopeID, q.CIDR, q.OutsideVPC, keys, want)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// lastAddrOf is p's last address.
+func lastAddrOf(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(a)*8; i++ {
+		a[i/8] |= 0x80 >> (i % 8)
+	}
+	x, _ := netip.AddrFromSlice(a)
+	return x
 }

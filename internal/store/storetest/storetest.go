@@ -76,6 +76,7 @@ var cases = []testCase{
 	{"ListVPCsAndSubnets", testListVPCsAndSubnets},
 	{"ResourceCIDRs", testResourceCIDRs},
 	{"ResourceCIDRsAt", testResourceCIDRsAt},
+	{"OverlapEachRandom", testOverlapEachRandom},
 	{"AddressHistory", testAddressHistory},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
