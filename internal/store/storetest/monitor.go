@@ -368,7 +368,13 @@ func testResourceCIDRsAt(t *testing.T, h *harness) {
 				return err
 			}
 		}
-		return nil
+		// The transaction reads what it inserted (a store may hold the
+		// rows back to send them together).
+		got, err := tx.ResourceCIDRsAt("scope-a", netip.MustParsePrefix("10.0.0.0/16"))
+		if err == nil && len(got) != 2 {
+			t.Fatalf("ResourceCIDRsAt in the inserting transaction: %d rows", len(got))
+		}
+		return err
 	})
 	twin := *rows[1]
 	twin.Name = "again"
