@@ -41,7 +41,8 @@ func (t *tx) LockResourceSpace(locks []ipam.SpaceLock) error {
 
 // lockSpaceSQL takes n locks in the order of its VALUES rows: a VALUES
 // list of parameters, not unnest of arrays, which cost the server several
-// times more per statement (pgbench: about 100 µs against 20).
+// times more per statement (pgbench, the overlap lookup's searches: 60-120
+// µs more a statement; docs/benchmarks.md, session 10).
 func lockSpaceSQL(n int) string {
 	return cachedSQL(&lockSpaceSQLs, n, func() string {
 		return `SELECT count(CASE WHEN x THEN pg_advisory_xact_lock(k) ELSE pg_advisory_xact_lock_shared(k) END)
@@ -62,8 +63,8 @@ func cachedSQL(cache *sync.Map, n int, build func() string) string {
 }
 
 // spaceLockID is the 64-bit FNV-1a hash of "ipamd resource space " and the
-// lock's key, without building the string: every node of a cluster, of
-// any version since monitoring began, names a lock by the same number.
+// lock's key, without building the string: the number the store has
+// always locked a key by.
 func spaceLockID(l ipam.SpaceLock) int64 {
 	const offset, prime = 14695981039346656037, 1099511628211
 	h := uint64(offset)
