@@ -107,6 +107,27 @@ func testBulk(_ *testing.T, h *harness) {
 	h.wantErr(ipam.ErrConflict, "InsertAllocations overlapping", bulk(func(tx ipam.BulkTx) error {
 		return tx.InsertAllocations([]*ipam.Allocation{newAlloc(p, allocID(p.ID, 9), "10.0.0.128/25")})
 	}))
+	// Many rows at once (a store may send a few and many differently).
+	var many []*ipam.Allocation
+	for i := range 100 {
+		many = append(many, newAlloc(p, allocID(p.ID, 100+i), fmt.Sprintf("10.1.%d.0/24", i)))
+	}
+	many[7].Tags, many[8].Description = []ipam.Tag{{Key: "k", Value: "v"}}, "eight"
+	h.update(bulk(func(tx ipam.BulkTx) error { return tx.InsertAllocations(many) }))
+	h.view(func(tx ipam.Tx) error {
+		got, err := tx.ListAllocations(ipam.AllocationQuery{PoolID: p.ID, Limit: 1000})
+		if err == nil && len(got) != 103 {
+			t.Errorf("after inserting 100 more: %d allocations, want 103", len(got))
+		}
+		return err
+	})
+	h.wantErr(ipam.ErrConflict, "InsertAllocations of many, one overlapping", bulk(func(tx ipam.BulkTx) error {
+		var more []*ipam.Allocation
+		for i := range 80 {
+			more = append(more, newAlloc(p, allocID(p.ID, 300+i), fmt.Sprintf("10.2.%d.0/24", i)))
+		}
+		return tx.InsertAllocations(append(more, newAlloc(p, allocID(p.ID, 399), "10.1.5.128/25")))
+	}))
 	h.wantErr(ipam.ErrConflict, "PutClientTokens of a recorded token", bulk(func(tx ipam.BulkTx) error {
 		return tx.PutClientTokens(recs[:1])
 	}))
