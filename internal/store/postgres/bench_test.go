@@ -197,7 +197,7 @@ func BenchmarkVPCs(b *testing.B) {
 	slices.Sort(ids)
 	page, args := idQuery("subnets", ipam.ResourceQuery{OwnerID: storetest.WorldOwner, After: ids[len(ids)/2], Limit: 1000}, true)
 	explain(b, s, page, args...)
-	lo, hi := blockRange(netip.MustParsePrefix("10.0.200.0/24"))
+	lo, hi := blockNums(netip.MustParsePrefix("10.0.200.0/24"))
 	explain(b, s, subnetsOverlappingSQL, w.VPCs[0].ID, lo, hi, 4)
 }
 

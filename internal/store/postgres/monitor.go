@@ -252,9 +252,10 @@ func resourceCIDRArgs(r *ipam.ResourceCIDR) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	lo, hi := blockNums(r.CIDR)
 	return []any{r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
 		r.AZID, tags, r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
-		r.Since.UnixNano(), r.Key(), family(r.CIDR), addrNum(r.CIDR.Masked().Addr()), addrNum(lastAddr(r.CIDR))}, nil
+		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi}, nil
 }
 
 const insertResourceCIDR = `INSERT INTO resource_cidrs (` + resourceCIDRCols + `, rkey, family, lo, hi)
@@ -330,9 +331,10 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 
 // ResourceCIDRsAt is one range of resource_cidrs_addr (migration 0013).
 func (t *tx) ResourceCIDRsAt(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
+	lo, hi := blockNums(p)
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
 		WHERE scope_id = $1 AND family = $2 AND lo = $3::numeric AND hi = $4::numeric ORDER BY rkey`,
-		scopeID, family(p), addrNum(p.Masked().Addr()), addrNum(lastAddr(p)))
+		scopeID, family(p), lo, hi)
 }
 
 // A row is found by its primary key: a scope belongs to one IPAM, so
@@ -360,6 +362,7 @@ func (t *tx) DeleteResourceCIDR(r *ipam.ResourceCIDR) error {
 }
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
+	lo, hi := blockNums(p)
 	klo, khi := ipam.KeyRange(vpcID)
 	// family + 0: a generic plan made while the table was small took the
 	// GiST index on (scope, family, range) for "family = $3" alone and
@@ -368,7 +371,7 @@ func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	// answer this query now.
 	return t.later(`UPDATE resource_cidrs SET covered = greatest(0, covered + $1)
 		WHERE vpc_id = $2 AND rkey > $6 AND rkey < $7 AND family + 0 = $3 AND lo <= $4::numeric AND hi >= $5::numeric`,
-		delta, vpcID, family(p), addrNum(p.Masked().Addr()), addrNum(lastAddr(p)), klo, khi)
+		delta, vpcID, family(p), lo, hi, klo, khi)
 }
 
 // DeleteIPAMMonitoring scans both tables: no index leads with the IPAM

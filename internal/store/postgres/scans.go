@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/ipamd/ipamd/internal/cidr"
 	"github.com/ipamd/ipamd/internal/ipam"
 )
 
@@ -27,7 +28,7 @@ func overlapScans(qs []ipam.OverlapLookup) []overlapScan {
 	var scans []overlapScan
 	for _, q := range qs {
 		p := q.CIDR.Masked()
-		first, last := p.Addr(), lastAddr(p)
+		first, last := p.Addr(), cidr.LastAddr(p)
 		scans = append(scans, overlapScan{scope: q.ScopeID, outside: q.OutsideVPC, lo: first, hi: last, reach: first})
 		for _, outer := range ipam.EnclosingStarts(p) {
 			scans = append(scans, overlapScan{scope: q.ScopeID, outside: q.OutsideVPC, lo: outer.Addr(), hi: outer.Addr(), reach: first})
@@ -56,21 +57,4 @@ func overlapScans(qs []ipam.OverlapLookup) []overlapScan {
 		merged = append(merged, s)
 	}
 	return merged
-}
-
-// lastAddr is p's last address.
-func lastAddr(p netip.Prefix) netip.Addr {
-	p = p.Masked()
-	if p.Addr().Is4() {
-		a := p.Addr().As4()
-		for i := p.Bits(); i < 32; i++ {
-			a[i/8] |= 0x80 >> (i % 8)
-		}
-		return netip.AddrFrom4(a)
-	}
-	a := p.Addr().As16()
-	for i := p.Bits(); i < 128; i++ {
-		a[i/8] |= 0x80 >> (i % 8)
-	}
-	return netip.AddrFrom16(a)
 }

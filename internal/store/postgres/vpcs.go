@@ -253,13 +253,6 @@ func family(p netip.Prefix) int {
 	return 6
 }
 
-// blockRange is a block's first and last address as numbers, IPv4 mapped
-// (appendAddrNum).
-func blockRange(p netip.Prefix) (lo, hi string) {
-	var a, b [40]byte
-	return string(appendAddrNum(a[:0], p.Masked().Addr())), string(appendAddrNum(b[:0], lastAddr(p)))
-}
-
 // InsertSubnet writes the subnet and its blocks in one statement, a plain
 // INSERT: a block overlapping another subnet's (subnet_blocks_no_overlap,
 // which waits for a concurrent writer's outcome) or a duplicate id aborts
@@ -270,10 +263,10 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 		return err
 	}
 	ps := s.Prefixes()
-	los, his := make([]string, len(ps)), make([]string, len(ps))
+	los, his := make([]any, len(ps)), make([]any, len(ps))
 	for i, p := range ps {
 		ps[i] = p.Masked()
-		los[i], his[i] = blockRange(p)
+		los[i], his[i] = blockNums(p)
 	}
 	if t.done {
 		return errTxDone
@@ -284,7 +277,7 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	}
 	sql := "INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4)" // no block (none is valid)
 	if len(ps) > 0 {
-		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::text::numeric", "::text::numeric") + ") AS b(cidr, lo, hi)"
+		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::numeric", "::numeric") + ") AS b(cidr, lo, hi)"
 	}
 	queue := func(b *pgx.Batch) { b.Queue(sql, args...) }
 	if t.failed != nil || !t.sent {
@@ -341,10 +334,10 @@ func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 }
 
 func (t *tx) SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Prefix, error) {
-	lo, hi := blockRange(p)
+	lo, hi := blockNums(p)
 	var out []netip.Prefix
 	err := t.query(`SELECT b.cidr FROM subnet_blocks b
-		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::text::numeric, $3::text::numeric, '[]')
+		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
 		ORDER BY b.lo`, []any{vpcID, lo, hi, family(p)}, func(rows pgx.Rows) error {
 		var b netip.Prefix
 		if err := rows.Scan(&b); err != nil {
@@ -357,11 +350,11 @@ func (t *tx) SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Pref
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
-	lo, hi := blockRange(p)
+	lo, hi := blockNums(p)
 	return listResources(t, vpcdoc.Subnet, subnetsOverlappingSQL, vpcID, lo, hi, family(p))
 }
 
 // subnetsOverlappingSQL probes subnet_blocks_no_overlap's GiST index.
 const subnetsOverlappingSQL = `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
-	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::text::numeric, $3::text::numeric, '[]')
+	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
 	ORDER BY b.lo`

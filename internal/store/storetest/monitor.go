@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipamd/ipamd/internal/cidr"
 	"github.com/ipamd/ipamd/internal/ipam"
 )
 
@@ -454,7 +455,7 @@ func testOverlapEachRandom(t *testing.T, h *harness) {
 			p := block()
 			if rng.IntN(2) == 0 && base.Bits() <= 26 { // neighbours, as a group transaction's are
 				p, _ = base.Addr().Prefix(base.Bits() + 2)
-				base = netip.PrefixFrom(lastAddrOf(p).Next(), base.Bits())
+				base = netip.PrefixFrom(cidr.LastAddr(p).Next(), base.Bits())
 			}
 			outside := ""
 			if rng.IntN(3) > 0 {
@@ -487,14 +488,4 @@ func testOverlapEachRandom(t *testing.T, h *harness) {
 			return nil
 		})
 	}
-}
-
-// lastAddrOf is p's last address.
-func lastAddrOf(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(a)*8; i++ {
-		a[i/8] |= 0x80 >> (i % 8)
-	}
-	x, _ := netip.AddrFromSlice(a)
-	return x
 }
