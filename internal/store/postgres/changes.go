@@ -65,6 +65,6 @@ func (t *tx) deferIfLocked(poolID, sql string, args ...any) error {
 		_, err := t.exec(sql, args...)
 		return err
 	}
-	t.next.Queue(sql, args...)
+	t.queue(sql, args...)
 	return nil
 }

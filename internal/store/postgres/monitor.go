@@ -237,12 +237,11 @@ func (t *tx) later(sql string, args ...any) error {
 	if t.done {
 		return errTxDone
 	}
-	if t.failed != nil || !t.sent {
+	if !t.waits() {
 		_, err := t.exec(sql, args...)
 		return err
 	}
-	t.flushCIDRs(t.next)
-	t.next.Queue(sql, args...)
+	t.queue(sql, args...)
 	return nil
 }
 
@@ -263,9 +262,7 @@ const insertResourceCIDR = `INSERT INTO resource_cidrs (` + resourceCIDRCols + `
 
 // InsertResourceCIDR is a plain INSERT: an upsert's speculative insertion
 // cost the server about 20 µs more a row (pgbench, one client). The row
-// waits with the transaction's other new rows, and they go out as one
-// multi-row INSERT in their place among its statements (flushCIDRs): a
-// group transaction's VPCs pay one statement's start-up, not one each.
+// waits with the transaction's other new rows (waiting.go).
 func (t *tx) InsertResourceCIDR(r *ipam.ResourceCIDR) error {
 	if t.done {
 		return errTxDone
@@ -274,38 +271,19 @@ func (t *tx) InsertResourceCIDR(r *ipam.ResourceCIDR) error {
 	if err != nil {
 		return err
 	}
-	if t.failed != nil || !t.sent {
+	if !t.waits() {
 		return t.later(insertResourceCIDR, args...)
 	}
-	t.newCIDRs = append(t.newCIDRs, args...)
+	t.waiting.resourceCIDRs = append(t.waiting.resourceCIDRs, args...)
 	return nil
 }
 
-// flushCIDRs queues the waiting new resource CIDR rows on b, before
-// whatever is queued after them.
-func (t *tx) flushCIDRs(b *pgx.Batch) {
-	for len(t.newCIDRs) > 0 {
-		n := min(len(t.newCIDRs)/resourceCIDRArgCount, maxRowsPerStatement)
-		args := t.newCIDRs[:n*resourceCIDRArgCount]
-		t.newCIDRs = t.newCIDRs[len(args):]
-		if n == 1 {
-			b.Queue(insertResourceCIDR, args...)
-			continue
-		}
-		b.Queue(cachedSQL(&insertCIDRsSQLs, n, func() string {
-			return `INSERT INTO resource_cidrs (` + resourceCIDRCols + `, rkey, family, lo, hi) VALUES ` +
-				valuesSQL(n, 1, "::text", "::text", "::text", "::text", "::text", "::text", "::text", "::text", "::text",
-					"::text", "::jsonb", "::text", "::text", "::text", "::integer", "::double precision", "::boolean", "::text",
-					"::bigint", "::text", "::smallint", "::numeric", "::numeric")
-		}), args...)
-	}
-	t.newCIDRs = nil // the batch holds the slices queued
+var insertResourceCIDRs = &multiInsert{
+	head: `INSERT INTO resource_cidrs (` + resourceCIDRCols + `, rkey, family, lo, hi) VALUES `,
+	casts: []string{"::text", "::text", "::text", "::text", "::text", "::text", "::text", "::text", "::text",
+		"::text", "::jsonb", "::text", "::text", "::text", "::integer", "::double precision", "::boolean", "::text",
+		"::bigint", "::text", "::smallint", "::numeric", "::numeric"},
 }
-
-// resourceCIDRArgCount is the length of resourceCIDRArgs.
-const resourceCIDRArgCount = 23
-
-var insertCIDRsSQLs sync.Map // n -> SQL
 
 // PutResourceCIDR upserts the row; during a load (BeginLoad) it goes by
 // COPY, a plain insert: the dump holds each key once, and a key twice is

@@ -34,7 +34,7 @@ func (t *tx) UpdatePool(p *ipam.Pool) error {
 		return t.execOne("pool", p.ID, sql, p.ID, p.OwnerID, p.IpamID, p.ScopeID, doc)
 	}
 	id := p.ID
-	t.next.Queue(sql, p.ID, p.OwnerID, p.IpamID, p.ScopeID, doc).Exec(func(tag pgconn.CommandTag) error {
+	t.queue(sql, p.ID, p.OwnerID, p.IpamID, p.ScopeID, doc).Exec(func(tag pgconn.CommandTag) error {
 		if tag.RowsAffected() == 0 { // cannot happen while the lock holds
 			return fmt.Errorf("pool %s: %w", id, ipam.ErrNotFound)
 		}

@@ -26,10 +26,9 @@ type tx struct {
 	conn *pgxpool.Conn
 	next *pgx.Batch
 	rows pendingRows // INSERTs that go out first in the next round trip
-	// newCIDRs are the values of resource CIDR rows inserted and not yet
-	// queued (InsertResourceCIDR), resourceCIDRArgCount a row.
-	newCIDRs []any
-	sent     bool // something went to the server: there is a transaction to end
+	// waiting are rows inserted and not yet queued (waiting.go).
+	waiting waitingRows
+	sent    bool // something went to the server: there is a transaction to end
 	// locked holds the pools this transaction locked (LockPool): their row
 	// exists and no one else can touch it until we end.
 	locked map[string]bool
@@ -80,7 +79,7 @@ func (t *tx) sendAll(add func(*pgx.Batch)) error {
 	}
 	b := t.next
 	t.next = &pgx.Batch{}
-	t.flushCIDRs(b)
+	t.flushWaiting(b)
 	t.rows.queue(b)
 	add(b)
 	t.sent = true

@@ -11,15 +11,17 @@ import (
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/ipamd/ipamd/internal/store/vpcdoc"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // VPCs and subnets (migration 0006).
 
-// InsertVPC sends nothing itself: the VPC and its association rows wait in
-// next and go out with the following statement or COMMIT, so a batch of
-// CreateVpc calls under a pool's lock costs no round trip per VPC. They
-// can only be refused for a duplicate id (random 64-bit ids), which aborts
-// the transaction and fails it as ErrConflict when they go out.
+// InsertVPC sends nothing itself: the VPC and its association rows wait
+// with the transaction's other new rows (waiting.go), so a batch of
+// CreateVpc calls under a pool's lock costs no round trip per VPC, and one
+// INSERT per table in all. They can only be refused for a duplicate id
+// (random 64-bit ids), which aborts the transaction and fails it as
+// ErrConflict when they go out.
 func (t *tx) InsertVPC(v *ipam.VPC) error {
 	doc, err := json.Marshal(v)
 	if err != nil {
@@ -28,37 +30,35 @@ func (t *tx) InsertVPC(v *ipam.VPC) error {
 	if t.done {
 		return errTxDone
 	}
-	queue := func(b *pgx.Batch) {
-		b.Queue("INSERT INTO vpcs (id, owner, doc) VALUES ($1, $2, $3)", v.ID, v.OwnerID, doc)
-		queueVPCCIDRs(b, v)
-	}
-	if t.failed != nil || !t.sent {
+	w := &t.waiting
+	w.vpcs = append(w.vpcs, v.ID, v.OwnerID, doc)
+	w.vpcCIDRs = appendVPCCIDRs(w.vpcCIDRs, v)
+	if !t.waits() {
 		// Aborted, or nothing went out yet (commit would send nothing): now.
-		return t.sendAll(queue)
+		return t.sendAll(func(*pgx.Batch) {})
 	}
-	queue(t.next)
 	return nil
 }
 
-// queueVPCCIDRs queues the insert of the VPC's association rows.
-func queueVPCCIDRs(b *pgx.Batch, v *ipam.VPC) {
-	if len(v.CIDRs) == 0 {
-		return
-	}
-	args := make([]any, 0, 2+2*len(v.CIDRs))
-	args = append(args, v.ID, v.OwnerID)
+var (
+	insertVPCs     = &multiInsert{head: "INSERT INTO vpcs (id, owner, doc) VALUES ", casts: []string{"::text", "::text", "::jsonb"}}
+	insertVPCCIDRs = &multiInsert{head: "INSERT INTO vpc_cidrs (association_id, cidr, vpc_id, owner) VALUES ",
+		casts: []string{"::text", "::cidr", "::text", "::text"}}
+)
+
+// appendVPCCIDRs appends the values of the VPC's association rows.
+func appendVPCCIDRs(args []any, v *ipam.VPC) []any {
 	for _, c := range v.CIDRs {
-		args = append(args, c.AssociationID, c.CIDR.String())
+		args = append(args, c.AssociationID, c.CIDR, v.ID, v.OwnerID)
 	}
-	b.Queue(`INSERT INTO vpc_cidrs (association_id, cidr, vpc_id, owner)
-		SELECT a, c, $1, $2 FROM (VALUES `+valuesSQL(len(v.CIDRs), 3, "::text", "::cidr")+`) AS u(a, c)`, args...)
+	return args
 }
 
 // putVPCCIDRs makes the VPC's association rows what its doc says.
 func (t *tx) putVPCCIDRs(v *ipam.VPC) error {
 	return t.sendAll(func(b *pgx.Batch) {
 		b.Queue("DELETE FROM vpc_cidrs WHERE vpc_id = $1", v.ID)
-		queueVPCCIDRs(b, v)
+		insertVPCCIDRs.queue(b, appendVPCCIDRs(nil, v))
 	})
 }
 
@@ -74,8 +74,19 @@ func (t *tx) UpdateVPC(v *ipam.VPC) error {
 }
 
 func (t *tx) DeleteVPC(id string) error {
-	// vpc_cidrs rows go with it (ON DELETE CASCADE).
-	return t.execOne("vpc", id, "DELETE FROM vpcs WHERE id = $1", id)
+	// Its association rows too: no foreign key deletes them (0015).
+	var n int64
+	err := t.sendAll(func(b *pgx.Batch) {
+		b.Queue("DELETE FROM vpc_cidrs WHERE vpc_id = $1", id)
+		b.Queue("DELETE FROM vpcs WHERE id = $1", id).Exec(func(tag pgconn.CommandTag) error {
+			n = tag.RowsAffected()
+			return nil
+		})
+	})
+	if err == nil && n == 0 {
+		err = fmt.Errorf("vpc %s: %w", id, ipam.ErrNotFound)
+	}
+	return err
 }
 
 func (t *tx) GetVPC(owner, id string) (*ipam.VPC, error) {
@@ -279,10 +290,9 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	if len(ps) > 0 {
 		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::numeric", "::numeric") + ") AS b(cidr, lo, hi)"
 	}
-	queue := func(b *pgx.Batch) { b.Queue(sql, args...) }
-	if t.failed != nil || !t.sent {
+	if !t.waits() {
 		// Aborted, or nothing went out yet (commit would send nothing): now.
-		if err := t.sendAll(queue); err != nil {
+		if err := t.sendAll(func(b *pgx.Batch) { b.Queue(sql, args...) }); err != nil {
 			return fmt.Errorf("subnet %s: %w", s.ID, err)
 		}
 		return nil
@@ -292,7 +302,7 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	// aborts the transaction and surfaces there, as ErrConflict: the
 	// service runs the transaction again and its own check then sees the
 	// winner.
-	queue(t.next)
+	t.queue(sql, args...)
 	return nil
 }
 

@@ -197,6 +197,57 @@ func testVPC(t *testing.T, h *harness) {
 	h.update(insertVPCs(&ipam.VPC{ID: "vpc-f", OwnerID: owner, CIDRs: changed.CIDRs}))
 	byAssoc("VPCByAssociation of a deleted VPC's association, reused", "vpc-cidr-assoc-new",
 		&ipam.VPC{ID: "vpc-f", OwnerID: owner, CIDRs: changed.CIDRs})
+
+	testVPCsInOneTransaction(t, h, owner)
+}
+
+// testVPCsInOneTransaction: VPCs inserted one after another in one
+// transaction (a group of CreateVpc calls) read back in it and after it,
+// and a duplicate among them fails the whole transaction.
+func testVPCsInOneTransaction(t *testing.T, h *harness, owner string) {
+	many := make([]*ipam.VPC, 5)
+	for i := range many {
+		many[i] = fullVPC(owner, fmt.Sprintf("vpc-m%d", i), 10+i)
+	}
+	many[2].CIDRs, many[2].Tags = nil, nil // none: no association rows between the others'
+	check := func(tx ipam.Tx) error {
+		for _, v := range many {
+			got, err := tx.GetVPC(owner, v.ID)
+			if err != nil {
+				return fmt.Errorf("GetVPC %s: %w", v.ID, err)
+			}
+			equal(t, "GetVPC "+v.ID, got, v)
+			for _, c := range v.CIDRs {
+				got, err := tx.VPCByAssociation(owner, c.AssociationID)
+				if err != nil {
+					return fmt.Errorf("VPCByAssociation %s: %w", c.AssociationID, err)
+				}
+				equal(t, "VPCByAssociation "+c.AssociationID, got, v)
+			}
+		}
+		return nil
+	}
+	h.update(func(tx ipam.Tx) error {
+		if _, err := tx.GetVPC(owner, "vpc-missing"); !errors.Is(err, ipam.ErrNotFound) {
+			return fmt.Errorf("GetVPC of a missing id: %v", err)
+		}
+		if err := insertVPCs(many...)(tx); err != nil {
+			return err
+		}
+		return check(tx)
+	})
+	h.view(check)
+
+	dup := fullVPC(owner, "vpc-m9", 19)
+	dup.CIDRs[1].AssociationID = many[4].CIDRs[0].AssociationID
+	h.wantErr(ipam.ErrConflict, "InsertVPC of another VPC's association id, after others in one transaction",
+		insertVPCs(fullVPC(owner, "vpc-m7", 17), fullVPC(owner, "vpc-m8", 18), dup))
+	for _, id := range []string{"vpc-m7", "vpc-m8", "vpc-m9"} {
+		h.wantViewErr(ipam.ErrNotFound, "GetVPC after a failed transaction "+id, func(tx ipam.Tx) error {
+			_, err := tx.GetVPC(owner, id)
+			return err
+		})
+	}
 }
 
 func testSubnet(t *testing.T, h *harness) {
