@@ -1,6 +1,9 @@
 package ipam
 
 import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -390,7 +393,15 @@ const lockLevel = 4
 // nanoseconds, so records that start in one millisecond still sort in the
 // order they were made (on one node; across nodes, to their clocks).
 func newHistoryID() string {
-	return fmt.Sprintf("%016x", uint64(time.Now().UnixNano())) + newID("", 15)[1:]
+	// 16 hex digits of the time, 15 random ones: one allocation, the string.
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], uint64(time.Now().UnixNano()))
+	if _, err := rand.Read(raw[8:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	var id [32]byte
+	hex.Encode(id[:], raw[:])
+	return string(id[:31])
 }
 
 // applyCoverage moves a VPC's covered address counts by the blocks of a

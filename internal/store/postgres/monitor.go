@@ -245,11 +245,17 @@ func (t *tx) later(sql string, args ...any) error {
 	return nil
 }
 
+// jsonNull is JSON's null, shared: pgx only reads a parameter.
+var jsonNull = []byte("null")
+
 // resourceCIDRArgs are a row's values in the order of insertResourceCIDR.
 func resourceCIDRArgs(r *ipam.ResourceCIDR) ([]any, error) {
-	tags, err := json.Marshal(ipam.NilIfEmpty(r.Tags))
-	if err != nil {
-		return nil, err
+	tags := jsonNull // no tags, as json.Marshal writes a nil slice
+	if len(r.Tags) > 0 {
+		var err error
+		if tags, err = json.Marshal(r.Tags); err != nil {
+			return nil, err
+		}
 	}
 	lo, hi := blockNums(r.CIDR)
 	return []any{r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
