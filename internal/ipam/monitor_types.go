@@ -195,11 +195,17 @@ func EnclosingPrefixes(p netip.Prefix) []netip.Prefix {
 // that start inside p (one range) and those that start at one of these
 // and reach p (a probe each).
 func EnclosingStarts(p netip.Prefix) []netip.Prefix {
-	var out []netip.Prefix
-	for _, q := range EnclosingPrefixes(p.Masked()) {
+	p = p.Masked()
+	lo := vpcSizes.v4min
+	if p.Addr().Is6() {
+		lo = vpcSizes.v6min
+	}
+	out := make([]netip.Prefix, 0, max(0, p.Bits()-lo))
+	for bits := lo; bits < p.Bits(); bits++ { // EnclosingPrefixes, without its slice
+		q, _ := p.Addr().Prefix(bits)
 		// Longer prefixes' networks never start earlier, so equal starts
 		// are neighbours.
-		if a := q.Addr(); a != p.Masked().Addr() && (len(out) == 0 || out[len(out)-1].Addr() != a) {
+		if a := q.Addr(); a != p.Addr() && (len(out) == 0 || out[len(out)-1].Addr() != a) {
 			out = append(out, q)
 		}
 	}

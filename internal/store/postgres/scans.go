@@ -25,7 +25,7 @@ type overlapScan struct {
 // union of their ranges, the earliest reach, and the VPC only if all
 // leave out the same one.
 func overlapScans(qs []ipam.OverlapLookup) []overlapScan {
-	var scans []overlapScan
+	scans := make([]overlapScan, 0, 4*len(qs)) // a /23's range and a few probes
 	for _, q := range qs {
 		p := q.CIDR.Masked()
 		first, last := p.Addr(), cidr.LastAddr(p)
