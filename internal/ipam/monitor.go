@@ -368,10 +368,7 @@ func (o *op) noteResource(tx Tx, r *ResourceCIDR) error {
 // network of its level's first length that holds it exclusively, and the
 // network of each shorter level's first length that holds it shared.
 func spaceLocks(locks []SpaceLock, owner string, p netip.Prefix) []SpaceLock {
-	shortest := vpcSizes.v4min
-	if p.Addr().Is6() {
-		shortest = vpcSizes.v6min
-	}
+	shortest := shortestBlock(p.Addr())
 	level := shortest + max(0, p.Bits()-shortest)/lockLevel*lockLevel
 	for bits := shortest; bits < level; bits += lockLevel {
 		q, _ := p.Addr().Prefix(bits)

@@ -173,16 +173,20 @@ type HistoryQuery struct {
 	Limit   int
 }
 
+// shortestBlock is the length of the largest VPC block of a's family.
+func shortestBlock(a netip.Addr) int {
+	if a.Is6() {
+		return vpcSizes.v6min
+	}
+	return vpcSizes.v4min
+}
+
 // EnclosingPrefixes are the prefixes a resource block containing p could
 // have: p's network at every shorter length down to the largest VPC block
 // (/16 IPv4, /44 IPv6).
 func EnclosingPrefixes(p netip.Prefix) []netip.Prefix {
-	lo := vpcSizes.v4min
-	if p.Addr().Is6() {
-		lo = vpcSizes.v6min
-	}
 	var out []netip.Prefix
-	for bits := lo; bits < p.Bits(); bits++ {
+	for bits := shortestBlock(p.Addr()); bits < p.Bits(); bits++ {
 		q, _ := p.Addr().Prefix(bits)
 		out = append(out, q)
 	}
@@ -196,10 +200,7 @@ func EnclosingPrefixes(p netip.Prefix) []netip.Prefix {
 // and reach p (a probe each).
 func EnclosingStarts(p netip.Prefix) []netip.Prefix {
 	p = p.Masked()
-	lo := vpcSizes.v4min
-	if p.Addr().Is6() {
-		lo = vpcSizes.v6min
-	}
+	lo := shortestBlock(p.Addr())
 	out := make([]netip.Prefix, 0, max(0, p.Bits()-lo))
 	for bits := lo; bits < p.Bits(); bits++ { // EnclosingPrefixes, without its slice
 		q, _ := p.Addr().Prefix(bits)

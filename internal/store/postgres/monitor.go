@@ -248,7 +248,7 @@ func (t *tx) later(sql string, args ...any) error {
 // jsonNull is JSON's null, shared: pgx only reads a parameter.
 var jsonNull = []byte("null")
 
-// resourceCIDRArgs are a row's values in the order of insertResourceCIDR.
+// resourceCIDRArgs are a row's values in the order of insertResourceCIDRs.
 func resourceCIDRArgs(r *ipam.ResourceCIDR) ([]any, error) {
 	tags := jsonNull // no tags, as json.Marshal writes a nil slice
 	if len(r.Tags) > 0 {
@@ -263,9 +263,6 @@ func resourceCIDRArgs(r *ipam.ResourceCIDR) ([]any, error) {
 		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi}, nil
 }
 
-const insertResourceCIDR = `INSERT INTO resource_cidrs (` + resourceCIDRCols + `, rkey, family, lo, hi)
-	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22::numeric,$23::numeric)`
-
 // InsertResourceCIDR is a plain INSERT: an upsert's speculative insertion
 // cost the server about 20 µs more a row (pgbench, one client). The row
 // waits with the transaction's other new rows (waiting.go).
@@ -278,7 +275,7 @@ func (t *tx) InsertResourceCIDR(r *ipam.ResourceCIDR) error {
 		return err
 	}
 	if !t.waits() {
-		return t.later(insertResourceCIDR, args...)
+		return t.later(insertResourceCIDRs.sql(1), args...)
 	}
 	t.waiting.resourceCIDRs = append(t.waiting.resourceCIDRs, args...)
 	return nil
@@ -303,7 +300,7 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 		return t.copyLater(&t.load.resourceCIDRs, args)
 	}
 	// A row is named by (scope_id, rkey) (migration 0010).
-	return t.later(insertResourceCIDR+`
+	return t.later(insertResourceCIDRs.sql(1)+`
 		ON CONFLICT (scope_id, rkey) DO UPDATE SET ipam_id = excluded.ipam_id, owner = excluded.owner,
 			region = excluded.region, resource_type = excluded.resource_type, vpc_id = excluded.vpc_id,
 			name = excluded.name, az_id = excluded.az_id, tags = excluded.tags, pool_id = excluded.pool_id,

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"net/netip"
-	"sync"
 
 	"github.com/ipamd/ipamd/internal/cidr"
 	"github.com/jackc/pgx/v5"
@@ -68,32 +67,22 @@ const insertAllocations = `INSERT INTO allocations
 		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
 	AS u(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)`
 
-// insertAllocation is insertAllocations for one row, the common case (a
-// VPC's or subnet's block): a function scan over arrays costs more than
-// the row's own inserts (measured in a group of subnets: 430 against 135 µs
-// of server time per statement).
-const insertAllocation = `INSERT INTO allocations
-	(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text::jsonb)`
-
-// maxValuesAllocations is the most rows sent as a VALUES list: a group
-// transaction's few blocks. A bulk insert's thousands go by unnest, one
-// parameter per column.
-const maxValuesAllocations = 64
-
-// insertAllocationsValues is insertAllocation for n rows: a VALUES list of
-// parameters costs the server less than unnest over arrays for a group
-// transaction's rows (docs/benchmarks.md, session 10).
-func insertAllocationsValues(n int) string {
-	return cachedSQL(&insertAllocationsSQLs, n, func() string {
-		return `INSERT INTO allocations
-			(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
-			VALUES ` + valuesSQL(n, 1, "::text", "::text", "::text", "::cidr", "::bytea", "::bytea", "::integer",
-			"::text", "::text", "::text", "::text", "::text", "::text::jsonb")
-	})
+// insertAllocationRows is insertAllocations for a group transaction's few
+// rows (at most maxValuesAllocations), the common case (a VPC's or
+// subnet's block): a VALUES list of parameters costs the server less than
+// a function scan over arrays (measured in a group of subnets: 135 against
+// 430 µs of server time per statement; docs/benchmarks.md, session 10).
+var insertAllocationRows = &multiInsert{
+	head: `INSERT INTO allocations
+		(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
+		VALUES `,
+	casts: []string{"::text", "::text", "::text", "::cidr", "::bytea", "::bytea", "::integer",
+		"::text", "::text", "::text", "::text", "::text", "::text::jsonb"},
 }
 
-var insertAllocationsSQLs sync.Map // n -> SQL
+// maxValuesAllocations is the most rows sent as a VALUES list. A bulk
+// insert's thousands go by unnest, one parameter per column.
+const maxValuesAllocations = 64
 
 const insertTokens = `INSERT INTO client_tokens (owner, action, token, params_hash, result)
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])`
@@ -103,17 +92,9 @@ const insertTokens = `INSERT INTO client_tokens (owner, action, token, params_ha
 // duplicate's 23505) aborts the transaction, so nothing after it, COMMIT
 // included, takes effect without it.
 func (p *pendingRows) queue(b *pgx.Batch) {
-	if a := &p.allocs; len(a.id) == 1 {
-		var tags any // NULL
-		if a.tags[0] != "" {
-			tags = a.tags[0]
-		}
-		b.Queue(insertAllocation, a.id[0], a.pool[0], a.owner[0], a.cidr[0], a.addr[0], a.last[0], a.bits[0],
-			a.resID[0], a.resType[0], a.resRegion[0], a.resOwner[0], a.descr[0], tags)
-		*a = allocColumns{}
-	} else if n := len(a.id); n > 0 && n <= maxValuesAllocations {
-		args := make([]any, 0, 13*n)
-		for i := range n {
+	if a := &p.allocs; len(a.id) > 0 && len(a.id) <= maxValuesAllocations {
+		args := make([]any, 0, insertAllocationRows.width()*len(a.id))
+		for i := range a.id {
 			var tags any // NULL
 			if a.tags[i] != "" {
 				tags = a.tags[i]
@@ -121,9 +102,9 @@ func (p *pendingRows) queue(b *pgx.Batch) {
 			args = append(args, a.id[i], a.pool[i], a.owner[i], a.cidr[i], a.addr[i], a.last[i], a.bits[i],
 				a.resID[i], a.resType[i], a.resRegion[i], a.resOwner[i], a.descr[i], tags)
 		}
-		b.Queue(insertAllocationsValues(n), args...)
+		insertAllocationRows.queue(b, args)
 		*a = allocColumns{}
-	} else if n > 0 {
+	} else if len(a.id) > 0 {
 		b.Queue(insertAllocations, a.id, a.pool, a.owner, a.cidr, a.addr, a.last, a.bits,
 			a.resID, a.resType, a.resRegion, a.resOwner, a.descr, a.tags)
 		*a = allocColumns{}

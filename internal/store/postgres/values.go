@@ -11,7 +11,7 @@ import (
 //
 // Why not unnest(arrays): for the one or two rows a VPC or subnet writes, a
 // function scan costs the server more than the rows' own inserts (see
-// insertAllocation).
+// insertAllocationRows).
 func valuesSQL(n, first int, casts ...string) string {
 	var b strings.Builder
 	k := first
