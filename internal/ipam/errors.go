@@ -100,6 +100,11 @@ var ErrUnavailable = errors.New("store unavailable")
 // transaction could not be serialized; the service retries or reports it.
 var ErrConflict = errors.New("store conflict")
 
+// ErrOverlapFound is wrapped by a Store when a transaction's
+// OverlapExpecter check found a stored block overlapping a new one: it
+// was rolled back, and the service runs it again, asking first.
+var ErrOverlapFound = errors.New("store: a stored block overlaps a new one")
+
 // AsError returns err as a domain *Error, classifying store failures.
 func AsError(err error) *Error {
 	var e *Error

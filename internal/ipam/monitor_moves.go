@@ -132,11 +132,17 @@ func (o *op) lookUpNew(tx Tx, want map[string][]*ResourceCIDR) error {
 	if len(qs) == 0 {
 		return nil
 	}
+	m.near = make(map[string][]*ResourceCIDR, len(keys))
+	if trusted, err := o.expectNoOverlaps(tx, qs); trusted || err != nil {
+		for _, k := range keys {
+			m.near[k] = nil
+		}
+		return err
+	}
 	got, err := tx.ResourceCIDRsOverlappingEach(qs)
 	if err != nil {
 		return err
 	}
-	m.near = make(map[string][]*ResourceCIDR, len(keys))
 	for i, k := range keys {
 		m.near[k] = got[i]
 	}

@@ -66,6 +66,7 @@ type Service struct {
 	allocs batcher[*allocJob]  // per pool
 	groups batcher[*poolBatch] // across pools: group commit
 	obs    Observer
+	trust  overlapTrust
 
 	keyMu    sync.Mutex
 	tokenKey []byte
@@ -136,6 +137,13 @@ func (s *Service) updateRuns(ctx context.Context, runs int, fn func(tx Tx, op *o
 			s.obs.ObserveCommit(time.Since(flushed), err == nil)
 		}
 		o.finish(err == nil)
+		if errors.Is(err, ErrOverlapFound) && !o.asking {
+			// Trusted wrongly (overlap_trust.go): again at once, asking.
+			s.trust.missed()
+			o.asking = true
+			run--
+			continue
+		}
 		var de *Error
 		if err == nil || !errors.Is(err, ErrConflict) || errors.As(err, &de) {
 			break

@@ -77,6 +77,7 @@ type op struct {
 	// subnetCtx: the reads lockJobs made with the pools' locks.
 	subnetCtx map[SubnetRead]SubnetReadResult
 	mon       monitorState // what monitoring must catch up with (monitor.go)
+	asking    bool         // overlap lookups are asked, not trusted (overlap_trust.go)
 }
 
 type heldSpace struct {

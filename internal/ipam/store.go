@@ -433,3 +433,12 @@ type OverlapLookup struct {
 	CIDR       netip.Prefix
 	OutsideVPC string
 }
+
+// OverlapExpecter is a Tx that can take "nothing stored overlaps these
+// blocks" on trust (PostgreSQL: its check goes out with COMMIT instead of
+// a lookup costing a round trip under the pool's lock). If a monitored
+// block that ResourceCIDRsOverlappingEach(qs) would return exists when the
+// check runs, the transaction fails as ErrOverlapFound and writes nothing.
+type OverlapExpecter interface {
+	ExpectNoOverlaps(qs []OverlapLookup) error
+}

@@ -24,6 +24,7 @@ const (
 	codeAdminShutdown      = "57P01"
 	codeCrashShutdown      = "57P02"
 	codeCannotConnectNow   = "57P03"
+	codeOverlapFound       = "IP001" // ipamd_overlap_found() (migration 0016)
 )
 
 // mapErr wraps err with the ipam sentinel that classifies it, keeping the
@@ -33,8 +34,11 @@ func mapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ipam.ErrNotFound), errors.Is(err, ipam.ErrConflict), errors.Is(err, ipam.ErrUnavailable):
+	case errors.Is(err, ipam.ErrNotFound), errors.Is(err, ipam.ErrConflict), errors.Is(err, ipam.ErrUnavailable),
+		errors.Is(err, ipam.ErrOverlapFound):
 		return err
+	case sqlState(err) == codeOverlapFound:
+		return fmt.Errorf("%w: %w", ipam.ErrOverlapFound, err)
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("%w: %w", ipam.ErrNotFound, err)
 	case isConflict(err):

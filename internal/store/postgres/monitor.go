@@ -154,11 +154,7 @@ func (t *tx) ResourceCIDRsOverlappingEach(qs []ipam.OverlapLookup) ([][]*ipam.Re
 		scans = scans[len(chunk):]
 		args := make([]any, 0, 6*len(chunk))
 		for _, s := range chunk {
-			f := 6
-			if s.lo.Is4() {
-				f = 4
-			}
-			args = append(args, s.scope, f, addrNum(s.lo), addrNum(s.hi), addrNum(s.reach), s.outside)
+			args = s.appendArgs(args)
 		}
 		err := t.query(overlapScanSQL(len(chunk)), args, func(rows pgx.Rows) error {
 			r, err := scanResourceCIDR(rows)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/ipamd/ipamd/internal/cidr"
 	"github.com/ipamd/ipamd/internal/ipam"
@@ -15,6 +16,12 @@ import (
 type overlapScan struct {
 	scope, outside string
 	lo, hi, reach  netip.Addr
+}
+
+// appendArgs appends the scan's row of a VALUES list (scope, fam, lo, hi,
+// reach, vpc).
+func (s overlapScan) appendArgs(args []any) []any {
+	return append(args, s.scope, addrFamily(s.lo), addrNum(s.lo), addrNum(s.hi), addrNum(s.reach), s.outside)
 }
 
 // overlapScans are the searches that find every block overlapping one of
@@ -57,4 +64,53 @@ func overlapScans(qs []ipam.OverlapLookup) []overlapScan {
 		merged = append(merged, s)
 	}
 	return merged
+}
+
+// ExpectNoOverlaps queues the check that nothing stored answers qs (see
+// ipam.OverlapExpecter): the merged searches of
+// ResourceCIDRsOverlappingEach, each row they find tested against the
+// lookups exactly (a merged search finds more than its lookups ask), and
+// ipamd_overlap_found() (migration 0016) called on the first monitored row
+// that overlaps one outside its VPC. It goes out with the next statement,
+// in a group's CreateVpc calls the COMMIT: one round trip less under the
+// pool's lock than asking.
+func (t *tx) ExpectNoOverlaps(qs []ipam.OverlapLookup) error {
+	for len(qs) > 0 {
+		chunk := qs[:min(len(qs), maxChecksPerStatement)]
+		qs = qs[len(chunk):]
+		scans := overlapScans(chunk)
+		args := make([]any, 0, 6*len(scans)+5*len(chunk))
+		for _, s := range scans {
+			args = s.appendArgs(args)
+		}
+		for _, q := range chunk {
+			lo, hi := blockNums(q.CIDR)
+			args = append(args, q.ScopeID, family(q.CIDR), lo, hi, q.OutsideVPC)
+		}
+		if err := t.later(overlapCheckSQL(len(scans), len(chunk)), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxChecksPerStatement keeps a check's parameters (five a lookup, six for
+// each of its at most 65 searches) below PostgreSQL's 65,535.
+const maxChecksPerStatement = 150
+
+var overlapCheckSQLs sync.Map // scans<<16 | lookups -> SQL
+
+func overlapCheckSQL(scans, lookups int) string {
+	return cachedSQL(&overlapCheckSQLs, scans<<16|lookups, func() string {
+		return `SELECT ipamd_overlap_found() FROM (VALUES ` +
+			valuesSQL(scans, 1, "::text", "::int", "::numeric", "::numeric", "::numeric", "::text") + `)
+			AS u(scope, fam, lo, hi, reach, vpc),
+			LATERAL (SELECT vpc_id, lo, hi FROM resource_cidrs WHERE scope_id = u.scope AND family = u.fam
+				AND lo BETWEEN u.lo AND u.hi AND hi >= u.reach AND vpc_id <> u.vpc
+				AND management <> '` + ipam.Ignored + `' OFFSET 0) r
+			WHERE EXISTS (SELECT FROM (VALUES ` + valuesSQL(lookups, 6*scans+1, "::text", "::int", "::numeric", "::numeric", "::text") + `)
+				AS q(scope, fam, lo, hi, vpc)
+				WHERE q.scope = u.scope AND q.fam = u.fam AND q.vpc <> r.vpc_id AND r.lo <= q.hi AND r.hi >= q.lo)
+			LIMIT 1`
+	})
 }

@@ -257,8 +257,10 @@ func (t *tx) ListVPCs(q ipam.ResourceQuery) ([]*ipam.VPC, error) {
 
 // Subnets.
 
-func family(p netip.Prefix) int {
-	if p.Addr().Is4() {
+func family(p netip.Prefix) int { return addrFamily(p.Addr()) }
+
+func addrFamily(a netip.Addr) int {
+	if a.Is4() {
 		return 4
 	}
 	return 6

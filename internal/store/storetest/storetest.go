@@ -77,6 +77,7 @@ var cases = []testCase{
 	{"ResourceCIDRs", testResourceCIDRs},
 	{"ResourceCIDRsAt", testResourceCIDRsAt},
 	{"OverlapEachRandom", testOverlapEachRandom},
+	{"ExpectNoOverlaps", testExpectNoOverlaps},
 	{"AddressHistory", testAddressHistory},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
