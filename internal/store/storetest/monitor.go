@@ -439,14 +439,7 @@ func testOverlapEachRandom(t *testing.T, h *harness) {
 			rows = append(rows, r)
 		}
 	}
-	h.update(func(tx ipam.Tx) error {
-		for _, r := range rows {
-			if err := tx.InsertResourceCIDR(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	h.insertResourceCIDRs(rows)
 	for round := range 20 {
 		var qs []ipam.OverlapLookup
 		n := 1 + rng.IntN(12)

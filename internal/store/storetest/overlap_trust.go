@@ -35,14 +35,7 @@ func testExpectNoOverlaps(t *testing.T, h *harness) {
 	fixed := []*ipam.ResourceCIDR{rcidr("ipam-1", "scope-a", "vpc-x", "vpc-x", "10.9.2.0/24"),
 		rcidr("ipam-1", "scope-a", "vpc-y", "vpc-y", "10.9.4.0/24"), rcidr("ipam-1", "scope-a", "vpc-z", "vpc-z", "10.9.8.0/24")}
 	fixed[2].Management = ipam.Ignored
-	h.update(func(tx ipam.Tx) error {
-		for _, r := range fixed {
-			if err := tx.InsertResourceCIDR(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	h.insertResourceCIDRs(fixed)
 	h.expectNoOverlaps(t, "neighbours of a block", false,
 		[]ipam.OverlapLookup{look("scope-a", "10.9.1.0/24", "vpc-n"), look("scope-a", "10.9.3.0/24", "vpc-n")})
 	h.expectNoOverlaps(t, "its own VPC, an ignored block, another scope", false, []ipam.OverlapLookup{
@@ -74,14 +67,7 @@ func testExpectNoOverlaps(t *testing.T, h *harness) {
 			rows = append(rows, r)
 		}
 	}
-	h.update(func(tx ipam.Tx) error {
-		for _, r := range rows {
-			if err := tx.InsertResourceCIDR(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	h.insertResourceCIDRs(rows)
 	found := 0
 	const rounds = 60
 	for round := range rounds {
@@ -146,6 +132,19 @@ func (h *harness) expectNoOverlaps(t *testing.T, what string, found bool, qs []i
 		}
 		for _, r := range got {
 			if err := tx.DeleteResourceCIDR(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// insertResourceCIDRs inserts rows in one transaction.
+func (h *harness) insertResourceCIDRs(rows []*ipam.ResourceCIDR) {
+	h.t.Helper()
+	h.update(func(tx ipam.Tx) error {
+		for _, r := range rows {
+			if err := tx.InsertResourceCIDR(r); err != nil {
 				return err
 			}
 		}
