@@ -33,7 +33,8 @@ func TestSpaceLockID(t *testing.T) {
 }
 
 // TestAddrNumRoundTrip: the server reads the parameters addrNum makes (an
-// int64, a pgtype.Numeric) as the numbers they stand for (blockText).
+// int64, a pgtype.Numeric), and blockDecimals' text, as the numbers they
+// stand for (blockText).
 func TestAddrNumRoundTrip(t *testing.T) {
 	admin := os.Getenv(urlEnv)
 	if admin == "" {
@@ -53,6 +54,13 @@ func TestAddrNumRoundTrip(t *testing.T) {
 		}
 		if wlo, whi := blockText(p); lo != wlo || hi != whi {
 			t.Errorf("%s read back as %s, %s; want %s, %s", s, lo, hi, wlo, whi)
+		}
+		dlo, dhi := blockDecimals(p)
+		if err := conn.QueryRow(t.Context(), `SELECT $1::text::numeric::text, $2::text::numeric::text`, dlo, dhi).Scan(&lo, &hi); err != nil {
+			t.Fatal(err)
+		}
+		if wlo, whi := blockText(p); lo != wlo || hi != whi {
+			t.Errorf("%s as text read back as %s, %s; want %s, %s", s, lo, hi, wlo, whi)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"math/big"
+	"math/rand/v2"
 	"net/netip"
 	"strconv"
 	"testing"
@@ -50,6 +51,32 @@ func TestBlockNumsIPv6(t *testing.T) {
 	} {
 		if lo, hi := blockText(netip.MustParsePrefix(c.p)); lo != c.lo || hi != c.hi {
 			t.Errorf("blockNums(%s) = %s, %s; want %s, %s", c.p, lo, hi, c.lo, c.hi)
+		}
+	}
+}
+
+// TestBlockDecimals: the text parameters name the numbers the numeric ones
+// do (the server reads both: TestAddrNumRoundTrip), at the ends of both
+// families and at random, with zeros inside the 19-digit groups.
+func TestBlockDecimals(t *testing.T) {
+	ps := []string{"0.0.0.0/0", "10.1.2.0/23", "255.255.255.255/32", "::/0", "::/128", "fd00::/56", "::ffff:10.0.0.0/104",
+		"0:0:0:1::/64", "1::/16", "8000::/1", "ffff:ffff:ffff:ffff::/64", "::1:0:0:0/80"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		var a [16]byte
+		for i := range a {
+			if rng.IntN(3) > 0 {
+				a[i] = byte(rng.IntN(256))
+			}
+		}
+		ps = append(ps, netip.PrefixFrom(netip.AddrFrom16(a), rng.IntN(129)).String(),
+			netip.PrefixFrom(netip.AddrFrom4([4]byte(a[:4])), rng.IntN(33)).String())
+	}
+	for _, s := range ps {
+		p := netip.MustParsePrefix(s)
+		lo, hi := blockDecimals(p)
+		if wlo, whi := blockText(p); lo != wlo || hi != whi {
+			t.Fatalf("blockDecimals(%s) = %s, %s; want %s, %s", s, lo, hi, wlo, whi)
 		}
 	}
 }

@@ -184,7 +184,7 @@ const maxRowsPerStatement = 1000
 // parameters (see lockSpaceSQL for why not arrays).
 func overlapScanSQL(n int) string {
 	return cachedSQL(&overlapScanSQLs, n, func() string {
-		return `SELECT r.* FROM (VALUES ` + valuesSQL(n, 1, "::text", "::int", "::numeric", "::numeric", "::numeric", "::text") + `)
+		return `SELECT r.* FROM (VALUES ` + valuesSQL(n, 1, "::text", "::int", "::text::numeric", "::text::numeric", "::text::numeric", "::text") + `)
 			AS u(scope, fam, lo, hi, reach, vpc),
 			LATERAL (SELECT ` + resourceCIDRCols + ` FROM resource_cidrs WHERE scope_id = u.scope AND family = u.fam
 				AND lo BETWEEN u.lo AND u.hi AND hi >= u.reach AND vpc_id <> u.vpc OFFSET 0) r`
@@ -253,7 +253,7 @@ func resourceCIDRArgs(r *ipam.ResourceCIDR) ([]any, error) {
 			return nil, err
 		}
 	}
-	lo, hi := blockNums(r.CIDR)
+	lo, hi := blockDecimals(r.CIDR)
 	return []any{r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
 		r.AZID, tags, r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
 		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi}, nil
@@ -281,7 +281,7 @@ var insertResourceCIDRs = &multiInsert{
 	head: `INSERT INTO resource_cidrs (` + resourceCIDRCols + `, rkey, family, lo, hi) VALUES `,
 	casts: []string{"::text", "::text", "::text", "::text", "::text", "::text", "::text", "::text", "::text",
 		"::text", "::jsonb", "::text", "::text", "::text", "::integer", "::double precision", "::boolean", "::text",
-		"::bigint", "::text", "::smallint", "::numeric", "::numeric"},
+		"::bigint", "::text", "::smallint", "::text::numeric", "::text::numeric"},
 }
 
 // PutResourceCIDR upserts the row; during a load (BeginLoad) it goes by
@@ -293,6 +293,7 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 		return err
 	}
 	if t.load != nil {
+		args[21], args[22] = blockNums(r.CIDR) // COPY sends numeric in binary
 		return t.copyLater(&t.load.resourceCIDRs, args)
 	}
 	// A row is named by (scope_id, rkey) (migration 0010).
@@ -308,9 +309,9 @@ func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
 
 // ResourceCIDRsAt is one range of resource_cidrs_addr (migration 0013).
 func (t *tx) ResourceCIDRsAt(scopeID string, p netip.Prefix) ([]*ipam.ResourceCIDR, error) {
-	lo, hi := blockNums(p)
+	lo, hi := blockDecimals(p)
 	return t.resourceCIDRs(`SELECT `+resourceCIDRCols+` FROM resource_cidrs
-		WHERE scope_id = $1 AND family = $2 AND lo = $3::numeric AND hi = $4::numeric ORDER BY rkey`,
+		WHERE scope_id = $1 AND family = $2 AND lo = $3::text::numeric AND hi = $4::text::numeric ORDER BY rkey`,
 		scopeID, family(p), lo, hi)
 }
 
@@ -339,7 +340,7 @@ func (t *tx) DeleteResourceCIDR(r *ipam.ResourceCIDR) error {
 }
 
 func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
-	lo, hi := blockNums(p)
+	lo, hi := blockDecimals(p)
 	klo, khi := ipam.KeyRange(vpcID)
 	// family + 0: a generic plan made while the table was small took the
 	// GiST index on (scope, family, range) for "family = $3" alone and
@@ -347,7 +348,7 @@ func (t *tx) AddCoverage(vpcID string, p netip.Prefix, delta float64) error {
 	// per subnet. Only the VPC index's range of the VPC's own rows can
 	// answer this query now.
 	return t.later(`UPDATE resource_cidrs SET covered = greatest(0, covered + $1)
-		WHERE vpc_id = $2 AND rkey > $6 AND rkey < $7 AND family + 0 = $3 AND lo <= $4::numeric AND hi >= $5::numeric`,
+		WHERE vpc_id = $2 AND rkey > $6 AND rkey < $7 AND family + 0 = $3 AND lo <= $4::text::numeric AND hi >= $5::text::numeric`,
 		delta, vpcID, family(p), lo, hi, klo, khi)
 }
 

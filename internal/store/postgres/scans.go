@@ -21,7 +21,7 @@ type overlapScan struct {
 // appendArgs appends the scan's row of a VALUES list (scope, fam, lo, hi,
 // reach, vpc).
 func (s overlapScan) appendArgs(args []any) []any {
-	return append(args, s.scope, addrFamily(s.lo), addrNum(s.lo), addrNum(s.hi), addrNum(s.reach), s.outside)
+	return append(args, s.scope, addrFamily(s.lo), addrDecimal(s.lo), addrDecimal(s.hi), addrDecimal(s.reach), s.outside)
 }
 
 // overlapScans are the searches that find every block overlapping one of
@@ -84,7 +84,7 @@ func (t *tx) ExpectNoOverlaps(qs []ipam.OverlapLookup) error {
 			args = s.appendArgs(args)
 		}
 		for _, q := range chunk {
-			lo, hi := blockNums(q.CIDR)
+			lo, hi := blockDecimals(q.CIDR)
 			args = append(args, q.ScopeID, family(q.CIDR), lo, hi, q.OutsideVPC)
 		}
 		if err := t.later(overlapCheckSQL(len(scans), len(chunk)), args...); err != nil {
@@ -103,12 +103,12 @@ var overlapCheckSQLs sync.Map // scans<<16 | lookups -> SQL
 func overlapCheckSQL(scans, lookups int) string {
 	return cachedSQL(&overlapCheckSQLs, scans<<16|lookups, func() string {
 		return `SELECT ipamd_overlap_found() FROM (VALUES ` +
-			valuesSQL(scans, 1, "::text", "::int", "::numeric", "::numeric", "::numeric", "::text") + `)
+			valuesSQL(scans, 1, "::text", "::int", "::text::numeric", "::text::numeric", "::text::numeric", "::text") + `)
 			AS u(scope, fam, lo, hi, reach, vpc),
 			LATERAL (SELECT vpc_id, lo, hi FROM resource_cidrs WHERE scope_id = u.scope AND family = u.fam
 				AND lo BETWEEN u.lo AND u.hi AND hi >= u.reach AND vpc_id <> u.vpc
 				AND management <> '` + ipam.Ignored + `' OFFSET 0) r
-			WHERE EXISTS (SELECT FROM (VALUES ` + valuesSQL(lookups, 6*scans+1, "::text", "::int", "::numeric", "::numeric", "::text") + `)
+			WHERE EXISTS (SELECT FROM (VALUES ` + valuesSQL(lookups, 6*scans+1, "::text", "::int", "::text::numeric", "::text::numeric", "::text") + `)
 				AS q(scope, fam, lo, hi, vpc)
 				WHERE q.scope = u.scope AND q.fam = u.fam AND q.vpc <> r.vpc_id AND r.lo <= q.hi AND r.hi >= q.lo)
 			LIMIT 1`

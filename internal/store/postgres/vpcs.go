@@ -279,7 +279,7 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	los, his := make([]any, len(ps)), make([]any, len(ps))
 	for i, p := range ps {
 		ps[i] = p.Masked()
-		los[i], his[i] = blockNums(p)
+		los[i], his[i] = blockDecimals(p)
 	}
 	if t.done {
 		return errTxDone
@@ -290,7 +290,7 @@ func (t *tx) InsertSubnet(s *ipam.Subnet) error {
 	}
 	sql := "INSERT INTO subnets (id, owner, vpc_id, doc) VALUES ($1, $2, $3, $4)" // no block (none is valid)
 	if len(ps) > 0 {
-		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::numeric", "::numeric") + ") AS b(cidr, lo, hi)"
+		sql = insertSubnetSQL + valuesSQL(len(ps), 5, "::cidr", "::text::numeric", "::text::numeric") + ") AS b(cidr, lo, hi)"
 	}
 	if !t.waits() {
 		// Aborted, or nothing went out yet (commit would send nothing): now.
@@ -346,10 +346,10 @@ func (t *tx) ListSubnets(q ipam.ResourceQuery) ([]*ipam.Subnet, error) {
 }
 
 func (t *tx) SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Prefix, error) {
-	lo, hi := blockNums(p)
+	lo, hi := blockDecimals(p)
 	var out []netip.Prefix
 	err := t.query(`SELECT b.cidr FROM subnet_blocks b
-		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+		WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::text::numeric, $3::text::numeric, '[]')
 		ORDER BY b.lo`, []any{vpcID, lo, hi, family(p)}, func(rows pgx.Rows) error {
 		var b netip.Prefix
 		if err := rows.Scan(&b); err != nil {
@@ -362,11 +362,11 @@ func (t *tx) SubnetBlocksOverlapping(vpcID string, p netip.Prefix) ([]netip.Pref
 }
 
 func (t *tx) SubnetsOverlapping(vpcID string, p netip.Prefix) ([]*ipam.Subnet, error) {
-	lo, hi := blockNums(p)
+	lo, hi := blockDecimals(p)
 	return listResources(t, vpcdoc.Subnet, subnetsOverlappingSQL, vpcID, lo, hi, family(p))
 }
 
 // subnetsOverlappingSQL probes subnet_blocks_no_overlap's GiST index.
 const subnetsOverlappingSQL = `SELECT s.doc FROM subnet_blocks b JOIN subnets s ON s.id = b.subnet_id
-	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::numeric, $3::numeric, '[]')
+	WHERE b.vpc_id = $1 AND family(b.cidr) = $4 AND numrange(b.lo, b.hi, '[]') && numrange($2::text::numeric, $3::text::numeric, '[]')
 	ORDER BY b.lo`
