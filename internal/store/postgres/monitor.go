@@ -266,14 +266,18 @@ func (t *tx) InsertResourceCIDR(r *ipam.ResourceCIDR) error {
 	if t.done {
 		return errTxDone
 	}
-	args, err := resourceCIDRArgs(r)
+	if !t.waits() {
+		args, err := resourceCIDRArgs(r)
+		if err != nil {
+			return err
+		}
+		return t.later(insertResourceCIDRs.sql(1), args...)
+	}
+	w, err := newWaitingResourceCIDR(r)
 	if err != nil {
 		return err
 	}
-	if !t.waits() {
-		return t.later(insertResourceCIDRs.sql(1), args...)
-	}
-	t.waiting.resourceCIDRs = append(t.waiting.resourceCIDRs, args...)
+	t.waiting.resourceCIDRs = append(t.waiting.resourceCIDRs, w)
 	return nil
 }
 

@@ -40,7 +40,8 @@ func (m *multiInsert) queue(b *pgx.Batch, args []any) {
 
 // waitingRows are the values of the rows inserted and not yet queued.
 type waitingRows struct {
-	vpcs, vpcCIDRs, resourceCIDRs []any
+	vpcs, vpcCIDRs []any
+	resourceCIDRs  []waitingResourceCIDR
 }
 
 func (w *waitingRows) empty() bool {
@@ -56,7 +57,7 @@ func (t *tx) flushWaiting(b *pgx.Batch) {
 	}
 	insertVPCs.queue(b, w.vpcs)
 	insertVPCCIDRs.queue(b, w.vpcCIDRs)
-	insertResourceCIDRs.queue(b, w.resourceCIDRs)
+	queueResourceCIDRGroups(b, w.resourceCIDRs)
 	*w = waitingRows{} // the batch holds the slices queued
 }
 

@@ -78,6 +78,7 @@ var cases = []testCase{
 	{"ResourceCIDRsAt", testResourceCIDRsAt},
 	{"OverlapEachRandom", testOverlapEachRandom},
 	{"ExpectNoOverlaps", testExpectNoOverlaps},
+	{"ResourceCIDRsWaiting", testResourceCIDRsWaiting},
 	{"AddressHistory", testAddressHistory},
 	{"ClientToken", testClientToken},
 	{"TokenKey", testTokenKey},
