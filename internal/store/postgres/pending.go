@@ -71,14 +71,21 @@ const insertAllocations = `INSERT INTO allocations
 // rows (at most maxValuesAllocations), the common case (a VPC's or
 // subnet's block): a VALUES list of parameters costs the server less than
 // a function scan over arrays (measured in a group of subnets: 135 against
-// 430 µs of server time per statement; docs/benchmarks.md, session 10).
-var insertAllocationRows = &multiInsert{
-	head: `INSERT INTO allocations
-		(id, pool_id, owner, cidr, addr, last, bits, resource_id, resource_type, resource_region, resource_owner, description, tags)
-		VALUES `,
-	casts: []string{"::text", "::text", "::text", "::cidr", "::bytea", "::bytea", "::integer",
-		"::text", "::text", "::text", "::text", "::text", "::text::jsonb"},
+// 430 µs of server time per statement; docs/benchmarks.md, session 10),
+// and what the rows share (pool, owner, resource type, Region and owner)
+// goes once (sharedInsert).
+var insertAllocationRows = &sharedInsert{
+	head: `INSERT INTO allocations (pool_id, owner, resource_type, resource_region, resource_owner,
+		id, cidr, addr, last, bits, resource_id, description, tags) SELECT `,
+	shared: []string{"::text", "::text", "::text", "::text", "::text"},
+	own:    []string{"::text", "::cidr", "::bytea", "::bytea", "::integer", "::text", "::text", "::text::jsonb"},
+	alias:  "AS v(id, cidr, addr, last, bits, resource_id, description, tags)",
 }
+
+// allocShared are the columns of insertAllocationRows' shared parameters.
+type allocShared struct{ pool, owner, resType, resRegion, resOwner string }
+
+func (s allocShared) args() []any { return []any{s.pool, s.owner, s.resType, s.resRegion, s.resOwner} }
 
 // maxValuesAllocations is the most rows sent as a VALUES list. A bulk
 // insert's thousands go by unnest, one parameter per column.
@@ -93,16 +100,18 @@ const insertTokens = `INSERT INTO client_tokens (owner, action, token, params_ha
 // included, takes effect without it.
 func (p *pendingRows) queue(b *pgx.Batch) {
 	if a := &p.allocs; len(a.id) > 0 && len(a.id) <= maxValuesAllocations {
-		args := make([]any, 0, insertAllocationRows.width()*len(a.id))
-		for i := range a.id {
-			var tags any // NULL
-			if a.tags[i] != "" {
-				tags = a.tags[i]
-			}
-			args = append(args, a.id[i], a.pool[i], a.owner[i], a.cidr[i], a.addr[i], a.last[i], a.bits[i],
-				a.resID[i], a.resType[i], a.resRegion[i], a.resOwner[i], a.descr[i], tags)
-		}
-		insertAllocationRows.queue(b, args)
+		queueShared(b, insertAllocationRows, len(a.id),
+			func(i int) allocShared {
+				return allocShared{a.pool[i], a.owner[i], a.resType[i], a.resRegion[i], a.resOwner[i]}
+			},
+			allocShared.args,
+			func(args []any, i int) []any {
+				var tags any // NULL
+				if a.tags[i] != "" {
+					tags = a.tags[i]
+				}
+				return append(args, a.id[i], a.cidr[i], a.addr[i], a.last[i], a.bits[i], a.resID[i], a.descr[i], tags)
+			})
 		*a = allocColumns{}
 	} else if len(a.id) > 0 {
 		b.Queue(insertAllocations, a.id, a.pool, a.owner, a.cidr, a.addr, a.last, a.bits,
