@@ -19,10 +19,18 @@ trap 'rm -rf "$dir"' EXIT
 (cd "$(dirname "$0")/.." && go build -o "$dir/vpcbench" ./vpcbench)
 
 # run BIN OUT: CreateVpc per second and the CPU per call columns of one run, into OUT. (Side by side,
-# the PostgreSQL column counts both runs' server CPU.)
+# the PostgreSQL column counts both runs' server CPU.) A run that fails is reported and run again.
 run() {
-	"$dir/vpcbench" -database-url "$url" -stores postgres -vpcs "$vpcs" -subnets 2 -reps 2 -until vpcs -ipamd "$1" 2>/dev/null |
-		awk -F'|' '/CreateVpc/ { gsub(/ /, "", $6); print $6, "(ipamd" $9 "+ PostgreSQL" $10 ")"; exit }' >"$2"
+	local try
+	for try in 1 2; do
+		if "$dir/vpcbench" -database-url "$url" -stores postgres -vpcs "$vpcs" -subnets 2 -reps 2 -until vpcs -ipamd "$1" 2>"$2.err" |
+			awk -F'|' '/CreateVpc/ { gsub(/ /, "", $6); print $6, "(ipamd" $9 "+ PostgreSQL" $10 ")"; exit }' >"$2" && [[ -s $2 ]]; then
+			return
+		fi
+		echo "run of $1 failed (try $try):" >&2
+		tail -3 "$2.err" >&2
+	done
+	return 1
 }
 
 rest() {
