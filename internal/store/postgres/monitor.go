@@ -184,7 +184,7 @@ const maxRowsPerStatement = 1000
 // parameters (see lockSpaceSQL for why not arrays).
 func overlapScanSQL(n int) string {
 	return cachedSQL(&overlapScanSQLs, n, func() string {
-		return `SELECT r.* FROM (VALUES ` + valuesSQL(n, 1, "::text", "::int", "::text::numeric", "::text::numeric", "::text::numeric", "::text") + `)
+		return `SELECT r.* FROM (VALUES ` + valuesSQL(n, 1, scanCasts...) + `)
 			AS u(scope, fam, lo, hi, reach, vpc),
 			LATERAL (SELECT ` + resourceCIDRCols + ` FROM resource_cidrs WHERE scope_id = u.scope AND family = u.fam
 				AND lo BETWEEN u.lo AND u.hi AND hi >= u.reach AND vpc_id <> u.vpc OFFSET 0) r`
@@ -241,19 +241,19 @@ func (t *tx) later(sql string, args ...any) error {
 	return nil
 }
 
-// jsonNull is JSON's null, shared: pgx only reads a parameter.
-var jsonNull = []byte("null")
-
-// resourceCIDRArgs are a row's values in the order of insertResourceCIDRs.
-func resourceCIDRArgs(r *ipam.ResourceCIDR) ([]any, error) {
-	tags := jsonNull // no tags, as json.Marshal writes a nil slice
-	if len(r.Tags) > 0 {
-		var err error
-		if tags, err = json.Marshal(r.Tags); err != nil {
-			return nil, err
-		}
+// resourceCIDRArgs are a row's values in the order of insertResourceCIDRs;
+// for COPY (binary), lo and hi as numerics rather than decimal text.
+func resourceCIDRArgs(r *ipam.ResourceCIDR, copying bool) ([]any, error) {
+	tags, err := rowTagsJSON(r.Tags)
+	if err != nil {
+		return nil, err
 	}
-	lo, hi := blockDecimals(r.CIDR)
+	var lo, hi any
+	if copying {
+		lo, hi = blockNums(r.CIDR)
+	} else {
+		lo, hi = blockDecimals(r.CIDR)
+	}
 	return []any{r.IpamID, r.ResourceID, r.CIDR.String(), r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.VpcID, r.Name,
 		r.AZID, tags, r.PoolID, r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved, r.HistoryID,
 		r.Since.UnixNano(), r.Key(), family(r.CIDR), lo, hi}, nil
@@ -267,7 +267,7 @@ func (t *tx) InsertResourceCIDR(r *ipam.ResourceCIDR) error {
 		return errTxDone
 	}
 	if !t.waits() {
-		args, err := resourceCIDRArgs(r)
+		args, err := resourceCIDRArgs(r, false)
 		if err != nil {
 			return err
 		}
@@ -292,12 +292,11 @@ var insertResourceCIDRs = &multiInsert{
 // COPY, a plain insert: the dump holds each key once, and a key twice is
 // refused by the primary key.
 func (t *tx) PutResourceCIDR(r *ipam.ResourceCIDR) error {
-	args, err := resourceCIDRArgs(r)
+	args, err := resourceCIDRArgs(r, t.load != nil)
 	if err != nil {
 		return err
 	}
 	if t.load != nil {
-		args[21], args[22] = blockNums(r.CIDR) // COPY sends numeric in binary
 		return t.copyLater(&t.load.resourceCIDRs, args)
 	}
 	// A row is named by (scope_id, rkey) (migration 0010).

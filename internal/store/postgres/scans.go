@@ -18,6 +18,9 @@ type overlapScan struct {
 	lo, hi, reach  netip.Addr
 }
 
+// scanCasts are the casts of a scan's row of a VALUES list (appendArgs).
+var scanCasts = []string{"::text", "::int", "::text::numeric", "::text::numeric", "::text::numeric", "::text"}
+
 // appendArgs appends the scan's row of a VALUES list (scope, fam, lo, hi,
 // reach, vpc).
 func (s overlapScan) appendArgs(args []any) []any {
@@ -103,12 +106,12 @@ var overlapCheckSQLs sync.Map // scans<<16 | lookups -> SQL
 func overlapCheckSQL(scans, lookups int) string {
 	return cachedSQL(&overlapCheckSQLs, scans<<16|lookups, func() string {
 		return `SELECT ipamd_overlap_found() FROM (VALUES ` +
-			valuesSQL(scans, 1, "::text", "::int", "::text::numeric", "::text::numeric", "::text::numeric", "::text") + `)
+			valuesSQL(scans, 1, scanCasts...) + `)
 			AS u(scope, fam, lo, hi, reach, vpc),
 			LATERAL (SELECT vpc_id, lo, hi FROM resource_cidrs WHERE scope_id = u.scope AND family = u.fam
 				AND lo BETWEEN u.lo AND u.hi AND hi >= u.reach AND vpc_id <> u.vpc
 				AND management <> '` + ipam.Ignored + `' OFFSET 0) r
-			WHERE EXISTS (SELECT FROM (VALUES ` + valuesSQL(lookups, 6*scans+1, "::text", "::int", "::text::numeric", "::text::numeric", "::text") + `)
+			WHERE EXISTS (SELECT FROM (VALUES ` + valuesSQL(lookups, len(scanCasts)*scans+1, "::text", "::int", "::text::numeric", "::text::numeric", "::text") + `)
 				AS q(scope, fam, lo, hi, vpc)
 				WHERE q.scope = u.scope AND q.fam = u.fam AND q.vpc <> r.vpc_id AND r.lo <= q.hi AND r.hi >= q.lo)
 			LIMIT 1`

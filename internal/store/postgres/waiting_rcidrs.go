@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
-
 	"github.com/ipamd/ipamd/internal/ipam"
 	"github.com/jackc/pgx/v5"
 )
@@ -13,34 +11,31 @@ import (
 // the key is computed by the server (resource_id || ' ' || cidr, as
 // ResourceCIDR.Key).
 
-// sharedCols are the columns a waiting row shares with its group.
-type sharedCols struct {
+// rcidrShared are the columns a waiting row shares with its group.
+type rcidrShared struct {
 	ipamID, scopeID, owner, region, typ, poolID, management, compliance string
 	moved                                                               bool
 	since                                                               int64
 }
 
-func (s sharedCols) args() []any {
+func (s rcidrShared) args() []any {
 	return []any{s.ipamID, s.scopeID, s.owner, s.region, s.typ, s.poolID, s.management, s.compliance, s.moved, s.since}
 }
 
 // waitingResourceCIDR is a resource CIDR row waiting to be inserted.
 type waitingResourceCIDR struct {
-	shared sharedCols
-	own    []any // in the order of insertResourceCIDRGroupSQL's VALUES columns
+	shared rcidrShared
+	own    []any // in the order of insertResourceCIDRsShared's own columns
 }
 
 func newWaitingResourceCIDR(r *ipam.ResourceCIDR) (waitingResourceCIDR, error) {
-	tags := jsonNull
-	if len(r.Tags) > 0 {
-		var err error
-		if tags, err = json.Marshal(r.Tags); err != nil {
-			return waitingResourceCIDR{}, err
-		}
+	tags, err := rowTagsJSON(r.Tags)
+	if err != nil {
+		return waitingResourceCIDR{}, err
 	}
 	lo, hi := blockDecimals(r.CIDR)
 	return waitingResourceCIDR{
-		shared: sharedCols{r.IpamID, r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.PoolID, r.Management, r.Compliance,
+		shared: rcidrShared{r.IpamID, r.ScopeID, r.OwnerID, r.Region, r.ResourceType, r.PoolID, r.Management, r.Compliance,
 			r.Moved, r.Since.UnixNano()},
 		own: []any{r.ResourceID, r.CIDR.String(), r.VpcID, r.Name, r.AZID, tags, r.Overlaps, r.Covered, r.HistoryID,
 			family(r.CIDR), lo, hi},
@@ -49,7 +44,7 @@ func newWaitingResourceCIDR(r *ipam.ResourceCIDR) (waitingResourceCIDR, error) {
 
 // queueResourceCIDRGroups queues the rows' INSERTs on b (sharedInsert).
 func queueResourceCIDRGroups(b *pgx.Batch, rows []waitingResourceCIDR) {
-	queueShared(b, insertResourceCIDRsShared, len(rows), func(i int) sharedCols { return rows[i].shared }, sharedCols.args,
+	queueShared(b, insertResourceCIDRsShared, len(rows), func(i int) rcidrShared { return rows[i].shared }, rcidrShared.args,
 		func(args []any, i int) []any { return append(args, rows[i].own...) })
 }
 

@@ -45,6 +45,15 @@ func rcidr(ipamID, scope, id, vpc, cidr string) *ipam.ResourceCIDR {
 		Since: time.Unix(1700000000, 123456789).UTC()}
 }
 
+// fullRCIDR is vpc-1's row of 10.0.0.0/16 with every field set.
+func fullRCIDR() *ipam.ResourceCIDR {
+	r := rcidr("ipam-1", "scope-a", "vpc-1", "vpc-1", "10.0.0.0/16")
+	r.Name, r.AZID, r.PoolID = "web", "use1-az1", "ipam-pool-1"
+	r.Tags = []ipam.Tag{{Key: "Name", Value: "web"}, {Key: "team", Value: ""}}
+	r.Management, r.Compliance, r.Overlaps, r.Covered, r.Moved = ipam.Managed, ipam.Noncompliant, 3, 512, true
+	return r
+}
+
 func keysOf(rows []*ipam.ResourceCIDR) []string {
 	out := make([]string, len(rows))
 	for i, r := range rows {
@@ -54,10 +63,7 @@ func keysOf(rows []*ipam.ResourceCIDR) []string {
 }
 
 func testResourceCIDRs(t *testing.T, h *harness) {
-	full := rcidr("ipam-1", "scope-a", "vpc-1", "vpc-1", "10.0.0.0/16")
-	full.Name, full.AZID, full.PoolID = "web", "use1-az1", "ipam-pool-1"
-	full.Tags = []ipam.Tag{{Key: "Name", Value: "web"}, {Key: "team", Value: ""}}
-	full.Management, full.Compliance, full.Overlaps, full.Covered, full.Moved = ipam.Managed, ipam.Noncompliant, 3, 512, true
+	full := fullRCIDR()
 	rows := []*ipam.ResourceCIDR{
 		full,
 		rcidr("ipam-2", "scope-x", "vpc-1", "vpc-1", "10.0.0.0/16"), // the same block in another IPAM
